@@ -1,0 +1,137 @@
+//! Loading: the site's files from disk into memory, nothing more.
+//!
+//! Later stages never touch the disk, so they can be tested on strings and
+//! run in parallel.
+
+use crate::config::{self, CONFIG_FILE, Config};
+use crate::diagnostics::{Diagnostic, Position};
+use crate::error::Error;
+use std::path::{Path, PathBuf};
+use walkdir::WalkDir;
+
+/// Largest content file accepted, checked before any parsing.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024;
+
+pub const PLACES_DIR: &str = "content/lieux";
+pub const PAGES_DIR: &str = "content/pages";
+
+/// A content file read from disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentFile {
+    /// Path from the site root, with `/` separators.
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl ContentFile {
+    /// The file name without `.md`.
+    pub fn stem(&self) -> &str {
+        self.path.file_stem().and_then(|s| s.to_str()).unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SiteSource {
+    pub root: PathBuf,
+    pub config: Config,
+    pub places: Vec<ContentFile>,
+    pub pages: Vec<ContentFile>,
+    /// Problems met while reading (encoding, size): reported with the rest.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads the configuration and every content file, sorted by path so that
+/// the order on disk never shows in the output.
+pub fn load_site(root: &Path) -> Result<SiteSource, Error> {
+    let config_path = root.join(CONFIG_FILE);
+    let config_text = std::fs::read_to_string(&config_path).map_err(|e| Error::io(&config_path, e))?;
+    let config = config::parse(&config_text, Path::new(CONFIG_FILE)).map_err(Error::Content)?;
+    let mut diagnostics = Vec::new();
+    let places = read_markdown_dir(root, PLACES_DIR, &mut diagnostics)?;
+    let pages = read_markdown_dir(root, PAGES_DIR, &mut diagnostics)?;
+    Ok(SiteSource { root: root.to_path_buf(), config, places, pages, diagnostics })
+}
+
+fn read_markdown_dir(root: &Path, dir: &str, diagnostics: &mut Vec<Diagnostic>) -> Result<Vec<ContentFile>, Error> {
+    let full = root.join(dir);
+    if !full.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files = Vec::new();
+    for entry in WalkDir::new(&full).follow_links(false).sort_by_file_name() {
+        let entry = entry.map_err(|e| {
+            let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| full.clone());
+            Error::io(&path, std::io::Error::other(e.to_string()))
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = relative_path(root, entry.path());
+        let name = entry.file_name().to_string_lossy();
+        if name.starts_with('.') {
+            continue;
+        }
+        if !name.ends_with(".md") {
+            diagnostics.push(
+                Diagnostic::warning(&relative, Position::new(1, 1), "fichier-ignore", "ce fichier n'est pas lu : seuls les fichiers .md le sont")
+                    .with_hint("renommez-le en .md s'il décrit un lieu, ou déplacez-le"),
+            );
+            continue;
+        }
+        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+        if size > MAX_FILE_BYTES {
+            diagnostics.push(
+                Diagnostic::error(
+                    &relative,
+                    Position::new(1, 1),
+                    "taille",
+                    format!("le fichier fait {} Kio, le maximum est {} Kio", size / 1024, MAX_FILE_BYTES / 1024),
+                )
+                .with_hint("raccourcissez la présentation ; une fiche tient en quelques paragraphes"),
+            );
+            continue;
+        }
+        let bytes = std::fs::read(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+        match String::from_utf8(bytes) {
+            Ok(text) => files.push(ContentFile { path: relative, text }),
+            Err(e) => {
+                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let valid = std::str::from_utf8(valid).unwrap_or("");
+                let line = valid.matches('\n').count() as u32 + 1;
+                let column = valid.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) as u32 + 1;
+                diagnostics.push(
+                    Diagnostic::error(&relative, Position::new(line, column), "encodage", "le fichier n'est pas en UTF-8")
+                        .with_hint("enregistrez le fichier en UTF-8 (dans l'éditeur : « Enregistrer sous », encodage UTF-8)"),
+                );
+            }
+        }
+    }
+    Ok(files)
+}
+
+pub fn relative_path(root: &Path, path: &Path) -> PathBuf {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    PathBuf::from(rel.to_string_lossy().replace('\\', "/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_bad_encoding_and_oversized_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let lieux = dir.path().join(PLACES_DIR);
+        std::fs::create_dir_all(&lieux).unwrap();
+        std::fs::write(lieux.join("b.md"), b"---\nnom: caf\xe9\n---\n").unwrap();
+        std::fs::write(lieux.join("a.md"), "---\nnom: A\n---\n").unwrap();
+        std::fs::write(lieux.join("c.md"), "x".repeat(70 * 1024)).unwrap();
+        std::fs::write(lieux.join("notes.txt"), "x").unwrap();
+        let mut diags = Vec::new();
+        let files = read_markdown_dir(dir.path(), PLACES_DIR, &mut diags).unwrap();
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].path, PathBuf::from("content/lieux/a.md"));
+        let codes: Vec<_> = diags.iter().map(|d| (d.code, d.position.line, d.position.column)).collect();
+        assert_eq!(codes, vec![("encodage", 2, 9), ("taille", 1, 1), ("fichier-ignore", 1, 1)]);
+    }
+}

@@ -1,0 +1,110 @@
+//! The `annuaire` command line: a thin layer over the library.
+
+use annuaire::diagnostics::{self, Format};
+use annuaire::pipeline::{self, BuildOptions};
+use annuaire::{Error, scaffold, serve};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "annuaire", version, about = "Génère le site de l'annuaire des lieux de médiation numérique d'un département")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Construit le site dans DOSSIER/public (ou --output).
+    Build {
+        /// Racine du site (où se trouve annuaire.yaml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Dossier de sortie (par défaut : RACINE/public).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Adresse de publication, qui remplace url_de_base (par exemple https://exemple.fr/annuaire/).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+    /// Vérifie le contenu sans rien écrire et liste tous les problèmes.
+    Check {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// human (lisible), github (annotations de pull request) ou json.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Construit, sert le site sur 127.0.0.1 et le reconstruit à chaque modification.
+    Serve {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Crée un fichier à remplir.
+    New {
+        #[command(subcommand)]
+        what: NewCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum NewCommand {
+    /// Crée content/lieux/<identifiant>.md à partir du nom du lieu.
+    Lieu {
+        /// Nom du lieu, par exemple "Médiathèque de Pau".
+        nom: String,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match run(cli.command) {
+        Ok(code) => code,
+        Err(error) => {
+            match &error {
+                Error::Content(diags) => eprint!("{}", diagnostics::render_human(diags)),
+                other => eprintln!("erreur : {other}"),
+            }
+            error.exit_code()
+        }
+    };
+    ExitCode::from(code as u8)
+}
+
+fn run(command: Command) -> Result<i32, Error> {
+    match command {
+        Command::Build { root, output, base_url } => {
+            let options = BuildOptions { root, output, base_url, ..Default::default() };
+            let report = pipeline::build(&options)?;
+            eprint!("{}", diagnostics::render_human(&report.diagnostics));
+            eprintln!("Site construit dans {} : {} lieux, {} fichiers.", options.output_dir().display(), report.places, report.files);
+            Ok(0)
+        }
+        Command::Check { root, format } => {
+            let diags = match pipeline::check(&root) {
+                Ok(report) => report.diagnostics,
+                Err(Error::Content(diags)) => diags,
+                Err(other) => return Err(other),
+            };
+            print!("{}", diagnostics::render(&diags, format));
+            Ok(if diags.iter().any(|d| d.is_error()) { 1 } else { 0 })
+        }
+        Command::Serve { root, port, output } => {
+            serve::serve(serve::ServeOptions { root, port, output })?;
+            Ok(0)
+        }
+        Command::New { what: NewCommand::Lieu { nom, root } } => {
+            let path = scaffold::new_place(&root, &nom, pipeline::today())?;
+            println!("Fiche créée : {}", path.display());
+            println!("Remplissez-la, puis vérifiez-la avec : annuaire check");
+            Ok(0)
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Markdown → safe HTML.
+//!
+//! Content comes from anyone who can open a pull request, so raw HTML is
+//! dropped before rendering, and the rendered HTML goes through an allow-list
+//! sanitizer (ammonia) that keeps only plain text structure and links with
+//! `https:`, `mailto:`, `tel:` or site-relative URLs.
+
+use crate::diagnostics::{Diagnostic, Position};
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::OnceLock;
+
+fn options() -> Options {
+    Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES
+}
+
+/// Renders Markdown. Headings are shifted so that the body's `#` becomes
+/// `heading_base` (the page already has its own `h1`).
+pub fn render(markdown: &str, heading_base: u8) -> String {
+    let shift = heading_base.saturating_sub(1);
+    let parser = Parser::new_ext(markdown, options()).filter_map(|event| match event {
+        Event::Html(_) | Event::InlineHtml(_) => None,
+        Event::Start(Tag::Heading { level, id, classes, attrs }) => Some(Event::Start(Tag::Heading {
+            level: shift_heading(level, shift),
+            id,
+            classes,
+            attrs,
+        })),
+        Event::End(TagEnd::Heading(level)) => Some(Event::End(TagEnd::Heading(shift_heading(level, shift)))),
+        // Remote images would leak readers' addresses and weigh on their data plan.
+        Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
+        other => Some(other),
+    });
+    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, parser);
+    sanitizer().clean(&html).to_string()
+}
+
+fn shift_heading(level: HeadingLevel, shift: u8) -> HeadingLevel {
+    let n = (level as u8 + shift).min(6);
+    HeadingLevel::try_from(n as usize).unwrap_or(HeadingLevel::H6)
+}
+
+fn sanitizer() -> &'static ammonia::Builder<'static> {
+    static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    BUILDER.get_or_init(|| {
+        let tags: HashSet<&str> = [
+            "p", "br", "strong", "em", "del", "ul", "ol", "li", "a", "h2", "h3", "h4", "h5", "h6", "blockquote", "code",
+            "pre", "hr", "table", "thead", "tbody", "tr", "th", "td",
+        ]
+        .into_iter()
+        .collect();
+        let mut b = ammonia::Builder::empty();
+        b.tags(tags)
+            .add_tag_attributes("a", ["href"])
+            .add_tag_attributes("th", ["align"])
+            .add_tag_attributes("td", ["align"])
+            .url_schemes(["https", "mailto", "tel"].into_iter().collect())
+            .url_relative(ammonia::UrlRelative::PassThrough)
+            .link_rel(Some("noopener noreferrer"))
+            .strip_comments(true);
+        b
+    })
+}
+
+/// Warnings about Markdown the renderer will drop, with their line.
+pub fn lint(markdown: &str, first_line: u32, file: &Path) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut reported_lines = HashSet::new();
+    for (event, range) in Parser::new_ext(markdown, options()).into_offset_iter() {
+        let (code, message, hint) = match event {
+            Event::Html(_) | Event::InlineHtml(_) => (
+                "html",
+                "le HTML n'est pas permis dans la présentation : il sera retiré",
+                "utilisez la mise en forme Markdown : **gras**, *italique*, listes avec « - », liens [texte](https://…)",
+            ),
+            Event::Start(Tag::Image { .. }) => (
+                "image",
+                "les images ne sont pas affichées dans la présentation",
+                "décrivez en texte ce que montrait l'image",
+            ),
+            _ => continue,
+        };
+        let before = &markdown[..range.start];
+        let line = first_line + before.matches('\n').count() as u32;
+        let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) as u32 + 1;
+        if reported_lines.insert((line, code)) {
+            out.push(Diagnostic::warning(file, Position::new(line, column), code, message).with_hint(hint));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_html_and_dangerous_links_are_removed() {
+        let html = render(
+            "# Titre\n\n<script>alert(1)</script>\n\nTexte <b onclick=x>gras</b> [a](javascript:alert(1)) [b](https://ok.fr) [c](/lieux/x/) ![i](https://img.fr/x.png)",
+            2,
+        );
+        assert!(html.contains("<h2>Titre</h2>"), "{html}");
+        assert!(!html.contains("script"), "{html}");
+        assert!(!html.contains("onclick"), "{html}");
+        assert!(!html.contains("javascript"), "{html}");
+        assert!(!html.contains("img"), "{html}");
+        assert!(html.contains("href=\"https://ok.fr\""), "{html}");
+        assert!(html.contains("href=\"/lieux/x/\""), "{html}");
+    }
+
+    #[test]
+    fn lint_reports_html_with_its_line() {
+        let d = lint("Bonjour\n\n<div>x</div>\n", 5, Path::new("f.md"));
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].position, Position::new(7, 1));
+        assert_eq!(d[0].code, "html");
+    }
+}

@@ -1,0 +1,682 @@
+//! Rendering: the site model → output files in memory.
+//!
+//! Rust builds small view structs (plain data, already formatted in French);
+//! the theme's Tera templates turn them into HTML. Territory and list pages
+//! get short place summaries, never whole place objects, so that a page's
+//! cost does not grow with what it links to.
+
+use crate::enrich::{CommuneEntry, Place, Site};
+use crate::error::{Error, from_tera};
+use crate::schema;
+use crate::text;
+use crate::theme::Theme;
+use crate::urls;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A file of the built site, with its path relative to the output root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Options that change the rendered pages but are not site content.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// Adds the live-reload script (`annuaire serve` only).
+    pub live_reload: bool,
+}
+
+#[derive(Serialize, Clone)]
+pub struct Link {
+    pub label: String,
+    pub url: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct Phone {
+    pub href: String,
+    pub display: String,
+}
+
+#[derive(Serialize)]
+struct SiteView<'a> {
+    titre: &'a str,
+    editeur: &'a str,
+    base: String,
+    base_url: String,
+    contact_nom: &'a str,
+    contact_courriel: &'a str,
+    contact_telephone: Option<Phone>,
+    accessibilite: &'a str,
+    accessibility_page: Option<String>,
+    logo: Option<String>,
+    logo_alt: &'a str,
+    departements: Vec<Link>,
+    footer_pages: Vec<Link>,
+    live_reload: bool,
+    nb_lieux: usize,
+    attribution_territoires: &'static str,
+}
+
+#[derive(Serialize, Clone)]
+pub struct PlaceSummary {
+    pub id: String,
+    pub nom: String,
+    pub url: String,
+    pub adresse: String,
+    pub commune: String,
+    pub typologie: Vec<String>,
+    pub services: Vec<String>,
+    pub telephone: Option<Phone>,
+    /// « 3,2 km », for nearest-place lists.
+    pub distance: Option<String>,
+    pub stale: bool,
+}
+
+#[derive(Serialize)]
+struct PlaceView {
+    id: String,
+    nom: String,
+    url: String,
+    typologie: Vec<String>,
+    adresse: String,
+    complement_adresse: Option<String>,
+    code_postal: String,
+    commune: Link,
+    epci: Option<Link>,
+    departement: Option<Link>,
+    telephone: Option<Phone>,
+    courriels: Vec<String>,
+    sites: Vec<Link>,
+    services: Vec<Link>,
+    publics: Vec<String>,
+    prise_en_charge: Vec<String>,
+    frais: Vec<String>,
+    itinerance: Vec<String>,
+    modalites_acces: Vec<String>,
+    modalites_accompagnement: Vec<String>,
+    dispositifs: Vec<String>,
+    labels: Vec<String>,
+    structure_parente: Option<String>,
+    source: Option<String>,
+    fiche_acces_libre: Option<String>,
+    prise_rdv: Option<String>,
+    resume: Option<String>,
+    description_html: Option<String>,
+    horaires_texte: Option<String>,
+    horaires: Option<crate::hours::WeeklyTable>,
+    date_maj_iso: String,
+    date_maj: String,
+    stale: bool,
+    edit_url: Option<String>,
+    report_mailto: String,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    osm_url: Option<String>,
+    same_commune: Vec<PlaceSummary>,
+}
+
+#[derive(Serialize)]
+struct CommuneRow {
+    nom: String,
+    url: String,
+    count: usize,
+    codes_postaux: String,
+}
+
+#[derive(Serialize)]
+struct EpciRow {
+    nom: String,
+    url: String,
+    communes: usize,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct ServiceRow {
+    label: String,
+    url: String,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct CommuneGroup {
+    commune: Link,
+    places: Vec<PlaceSummary>,
+}
+
+/// Months in French, for dates residents read.
+const MONTHS: [&str; 12] =
+    ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"];
+
+pub fn french_date(date: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let day = if date.day() == 1 { "1er".to_string() } else { date.day().to_string() };
+    format!("{} {} {}", day, MONTHS[date.month0() as usize], date.year())
+}
+
+fn french_km(km: f64) -> String {
+    if km < 10.0 { format!("{:.1} km", km).replace('.', ",") } else { format!("{:.0} km", km) }
+}
+
+fn phone(normalized: &str) -> Phone {
+    Phone { href: format!("tel:{normalized}"), display: text::display_phone(normalized) }
+}
+
+struct Renderer<'a> {
+    site: &'a Site,
+    tera: tera::Tera,
+    base: String,
+    site_context: tera::Context,
+    typologie: &'static schema::Vocabulary,
+}
+
+impl Renderer<'_> {
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    fn render(&self, template: &str, page: tera::Context) -> Result<String, Error> {
+        let mut context = self.site_context.clone();
+        context.extend(page);
+        self.tera.render(template, &context).map_err(|e| from_tera(template, &e))
+    }
+
+    /// Home, then `trail`.
+    fn crumbs(&self, trail: Vec<Link>) -> serde_json::Value {
+        let mut items = vec![Link { label: "Accueil".into(), url: self.base.clone() }];
+        items.extend(trail);
+        json(&items)
+    }
+
+    fn commune_link(&self, commune: &CommuneEntry) -> Link {
+        Link { label: commune.nom.clone(), url: self.url(&urls::commune(&commune.slug)) }
+    }
+
+    fn typologie_labels(&self, place: &Place) -> Vec<String> {
+        place.lieu.typologie.iter().map(|t| self.typologie.label(t).unwrap_or(t).to_string()).collect()
+    }
+
+    fn summary(&self, index: usize, distance: Option<f64>) -> PlaceSummary {
+        let place = &self.site.places[index];
+        let commune = self
+            .site
+            .commune_index(&place.commune_code)
+            .map(|i| self.site.communes[i].nom.clone())
+            .unwrap_or_else(|| place.lieu.commune.clone());
+        PlaceSummary {
+            id: place.lieu.id.clone(),
+            nom: place.lieu.nom.clone(),
+            url: self.url(&urls::place(&place.lieu.id)),
+            adresse: place.lieu.adresse.clone(),
+            commune,
+            typologie: self.typologie_labels(place),
+            services: place.lieu.services.clone(),
+            telephone: place.lieu.telephone.as_deref().map(phone),
+            distance: distance.map(french_km),
+            stale: place.stale,
+        }
+    }
+
+    fn summaries(&self, indices: &[usize]) -> Vec<PlaceSummary> {
+        indices.iter().map(|&i| self.summary(i, None)).collect()
+    }
+
+    fn place_view(&self, index: usize) -> PlaceView {
+        let place = &self.site.places[index];
+        let lieu = &place.lieu;
+        let config = &self.site.config;
+        let commune = self.site.commune_index(&place.commune_code).map(|i| &self.site.communes[i]);
+        let commune_link = commune
+            .map(|c| self.commune_link(c))
+            .unwrap_or_else(|| Link { label: lieu.commune.clone(), url: self.url("") });
+        let epci = place
+            .epci_siren
+            .as_deref()
+            .and_then(|s| self.site.epci_index(s))
+            .map(|i| &self.site.epcis[i])
+            .map(|e| Link { label: e.nom.clone(), url: self.url(&urls::epci(&e.siren)) });
+        let departement = self
+            .site
+            .departement_index(&place.departement)
+            .map(|i| &self.site.departements[i])
+            .map(|d| Link { label: d.nom.clone(), url: self.url(&urls::departement(&d.code)) });
+        let page_url = format!("{}{}", config.base_url(), urls::place(&lieu.id));
+        let subject = format!("Erreur sur la fiche « {} »", lieu.nom);
+        let body = format!(
+            "Bonjour,\n\nJe signale une erreur sur la fiche « {} » (identifiant {}) :\n{}\n\nCe qui est faux :\n\n",
+            lieu.nom, lieu.id, page_url
+        );
+        let report_mailto = format!(
+            "mailto:{}?subject={}&body={}",
+            config.contact.courriel,
+            text::percent_encode(&subject),
+            text::percent_encode(&body)
+        );
+        let edit_url = config
+            .lien_modification
+            .as_ref()
+            .map(|t| t.replace("{chemin}", &place.source.path.to_string_lossy().replace('\\', "/")));
+        let same_commune = commune
+            .map(|c| c.places.iter().filter(|&&i| i != index).map(|&i| self.summary(i, None)).collect())
+            .unwrap_or_default();
+        let mut labels = lieu.formations_labels.clone();
+        labels.extend(lieu.autres_formations_labels.iter().cloned());
+        PlaceView {
+            id: lieu.id.clone(),
+            nom: lieu.nom.clone(),
+            url: self.url(&urls::place(&lieu.id)),
+            typologie: self.typologie_labels(place),
+            adresse: lieu.adresse.clone(),
+            complement_adresse: lieu.complement_adresse.clone(),
+            code_postal: lieu.code_postal.clone(),
+            commune: commune_link,
+            epci,
+            departement,
+            telephone: lieu.telephone.as_deref().map(phone),
+            courriels: lieu.courriels.clone(),
+            sites: lieu.site_web.iter().map(|u| Link { label: display_url(u), url: u.clone() }).collect(),
+            services: lieu.services.iter().map(|s| Link { label: s.clone(), url: self.url(&urls::service(s)) }).collect(),
+            publics: lieu.publics_specifiquement_adresses.clone(),
+            prise_en_charge: lieu.prise_en_charge_specifique.clone(),
+            frais: lieu.frais_a_charge.clone(),
+            itinerance: lieu.itinerance.clone(),
+            modalites_acces: lieu.modalites_acces.clone(),
+            modalites_accompagnement: lieu.modalites_accompagnement.clone(),
+            dispositifs: lieu.dispositif_programmes_nationaux.clone(),
+            labels,
+            structure_parente: lieu.structure_parente.clone(),
+            source: lieu.source.clone(),
+            fiche_acces_libre: lieu.fiche_acces_libre.clone(),
+            prise_rdv: lieu.prise_rdv.clone(),
+            resume: lieu.presentation_resume.clone(),
+            description_html: place.description_html.clone(),
+            horaires_texte: lieu.horaires.clone(),
+            horaires: place.weekly_hours.clone(),
+            date_maj_iso: lieu.date_maj.format("%Y-%m-%d").to_string(),
+            date_maj: french_date(lieu.date_maj),
+            stale: place.stale,
+            edit_url,
+            report_mailto,
+            latitude: lieu.latitude,
+            longitude: lieu.longitude,
+            osm_url: lieu.latitude.zip(lieu.longitude).map(|(lat, lon)| {
+                format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}")
+            }),
+            same_commune,
+        }
+    }
+
+    fn commune_rows(&self, indices: &[usize]) -> Vec<CommuneRow> {
+        indices
+            .iter()
+            .map(|&i| {
+                let c = &self.site.communes[i];
+                CommuneRow {
+                    nom: c.nom.clone(),
+                    url: self.url(&urls::commune(&c.slug)),
+                    count: c.places.len(),
+                    codes_postaux: c.codes_postaux.join(", "),
+                }
+            })
+            .collect()
+    }
+
+    fn service_rows(&self, places: &[usize]) -> Vec<ServiceRow> {
+        let vocabulary = schema::vocabulary("services").map(|v| v.values.as_slice()).unwrap_or(&[]);
+        vocabulary
+            .iter()
+            .map(|v| ServiceRow {
+                label: v.value.clone(),
+                url: self.url(&urls::service(&v.value)),
+                count: places.iter().filter(|&&i| self.site.places[i].lieu.services.contains(&v.value)).count(),
+            })
+            .collect()
+    }
+}
+
+fn display_url(url: &str) -> String {
+    let s = url.trim_start_matches("https://").trim_start_matches("http://").trim_start_matches("www.");
+    s.trim_end_matches('/').to_string()
+}
+
+fn context(pairs: Vec<(&str, serde_json::Value)>) -> tera::Context {
+    let mut c = tera::Context::new();
+    for (k, v) in pairs {
+        c.insert(k, &v);
+    }
+    c
+}
+
+fn json<T: Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+/// Renders every page of the site.
+pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Result<Vec<OutputFile>, Error> {
+    let config = &site.config;
+    let base = config.base_path();
+    let tera = theme.tera()?;
+    let url = |p: &str| format!("{base}{p}");
+    let accessibility_page = site.pages.iter().find(|p| p.page.slug == "accessibilite").map(|p| url(&urls::page(&p.page.slug)));
+    let site_view = SiteView {
+        titre: &config.titre,
+        editeur: &config.editeur,
+        base: base.clone(),
+        base_url: config.base_url(),
+        contact_nom: &config.contact.nom,
+        contact_courriel: &config.contact.courriel,
+        contact_telephone: config.contact.telephone.as_deref().and_then(text::normalize_phone).map(|p| phone(&p)),
+        accessibilite: &config.accessibilite,
+        accessibility_page,
+        logo: config.logo.as_ref().map(|l| url(&format!("static/{}", l.trim_start_matches('/')))),
+        logo_alt: config.logo_alt.as_deref().unwrap_or(""),
+        departements: site
+            .departements
+            .iter()
+            .map(|d| Link { label: d.nom.clone(), url: url(&urls::departement(&d.code)) })
+            .collect(),
+        footer_pages: site.pages.iter().map(|p| Link { label: p.page.titre.clone(), url: url(&urls::page(&p.page.slug)) }).collect(),
+        live_reload: options.live_reload,
+        nb_lieux: site.places.len(),
+        attribution_territoires: crate::territories::ATTRIBUTION,
+    };
+    let mut site_context = tera::Context::new();
+    site_context.insert("site", &site_view);
+    site_context.insert("section", "");
+    site_context.insert("breadcrumbs", &Vec::<Link>::new());
+    let renderer = Renderer {
+        site,
+        tera,
+        base: base.clone(),
+        site_context,
+        typologie: schema::vocabulary("typologie").ok_or_else(|| Error::Internal("vocabulaire typologie absent".into()))?,
+    };
+
+    let mut out = Vec::new();
+    let mut html = |path: String, body: String| out.push(OutputFile { path, bytes: body.into_bytes() });
+
+    // Home.
+    let all: Vec<usize> = (0..site.places.len()).collect();
+    let communes_with_place = site.communes.iter().filter(|c| !c.places.is_empty()).count();
+    html(
+        "index.html".into(),
+        renderer.render(
+            "index.html",
+            context(vec![
+                ("nb_communes", json(&site.communes.len())),
+                ("nb_communes_avec_lieu", json(&communes_with_place)),
+                ("nb_epcis", json(&site.epcis.len())),
+                ("services", json(&renderer.service_rows(&all))),
+            ]),
+        )?,
+    );
+
+    // All places, grouped by commune.
+    let mut groups: Vec<(&CommuneEntry, Vec<usize>)> =
+        site.communes.iter().filter(|c| !c.places.is_empty()).map(|c| (c, c.places.clone())).collect();
+    groups.sort_by(|a, b| text::fold(&a.0.nom).cmp(&text::fold(&b.0.nom)).then(a.0.code.cmp(&b.0.code)));
+    let groups: Vec<CommuneGroup> = groups
+        .into_iter()
+        .map(|(c, places)| CommuneGroup { commune: renderer.commune_link(c), places: renderer.summaries(&places) })
+        .collect();
+    html(
+        urls::index_file("lieux/"),
+        renderer.render(
+            "lieux.html",
+            context(vec![
+                ("groups", json(&groups)),
+                ("services", json(&renderer.service_rows(&all))),
+                ("section", json(&"lieux")),
+                ("breadcrumbs", renderer.crumbs(vec![Link { label: "Tous les lieux".into(), url: url("lieux/") }])),
+            ]),
+        )?,
+    );
+
+    // One page per place.
+    for i in 0..site.places.len() {
+        let view = renderer.place_view(i);
+        let trail: Vec<Link> = [view.departement.clone(), view.epci.clone(), Some(view.commune.clone())]
+            .into_iter()
+            .flatten()
+            .chain([Link { label: view.nom.clone(), url: view.url.clone() }])
+            .collect();
+        let page = context(vec![("breadcrumbs", renderer.crumbs(trail)), ("lieu", json(&view))]);
+        html(urls::index_file(&urls::place(&view.id)), renderer.render("lieu.html", page)?);
+    }
+
+    // One page per service.
+    for service in renderer.service_rows(&all) {
+        let label = service.label.clone();
+        let places: Vec<usize> = site
+            .departements
+            .iter()
+            .flat_map(|d| d.places.iter().copied())
+            .filter(|&i| site.places[i].lieu.services.contains(&label))
+            .collect();
+        html(
+            urls::index_file(&urls::service(&label)),
+            renderer.render(
+                "service.html",
+                context(vec![
+                    ("breadcrumbs", renderer.crumbs(vec![Link { label: label.clone(), url: service.url.clone() }])),
+                    ("service", json(&service)),
+                    ("places", json(&renderer.summaries(&places))),
+                ]),
+            )?,
+        );
+    }
+
+    // Territories.
+    for d in &site.departements {
+        let epcis: Vec<EpciRow> = d
+            .epcis
+            .iter()
+            .map(|&i| {
+                let e = &site.epcis[i];
+                EpciRow { nom: e.nom.clone(), url: url(&urls::epci(&e.siren)), communes: e.communes.len(), count: e.places.len() }
+            })
+            .collect();
+        let view = json(&serde_json::json!({
+            "code": d.code, "nom": d.nom, "region": d.region,
+            "nb_communes": d.communes.len(), "nb_lieux": d.places.len(),
+            "nb_communes_avec_lieu": d.communes.iter().filter(|&&c| !site.communes[c].places.is_empty()).count(),
+        }));
+        html(
+            urls::index_file(&urls::departement(&d.code)),
+            renderer.render(
+                "departement.html",
+                context(vec![
+                    ("section", json(&"territoires")),
+                    (
+                        "breadcrumbs",
+                        renderer.crumbs(vec![Link { label: d.nom.clone(), url: url(&urls::departement(&d.code)) }]),
+                    ),
+                    ("departement", view),
+                    ("epcis", json(&epcis)),
+                    ("communes", json(&renderer.commune_rows(&d.communes))),
+                    ("places", json(&renderer.summaries(&d.places))),
+                    ("services", json(&renderer.service_rows(&d.places))),
+                ]),
+            )?,
+        );
+    }
+    for e in &site.epcis {
+        let departements: Vec<Link> = {
+            let mut codes: Vec<&str> = e.communes.iter().map(|&c| site.communes[c].departement.as_str()).collect();
+            codes.sort();
+            codes.dedup();
+            codes
+                .into_iter()
+                .filter_map(|c| site.departement_index(c))
+                .map(|i| &site.departements[i])
+                .map(|d| Link { label: d.nom.clone(), url: url(&urls::departement(&d.code)) })
+                .collect()
+        };
+        let view = serde_json::json!({
+            "siren": e.siren, "nom": e.nom, "type": epci_kind_label(&e.kind), "population": format_thousands(e.population),
+            "nb_communes": e.communes.len(), "nb_lieux": e.places.len(),
+        });
+        html(
+            urls::index_file(&urls::epci(&e.siren)),
+            renderer.render(
+                "epci.html",
+                context(vec![
+                    ("section", json(&"territoires")),
+                    (
+                        "breadcrumbs",
+                        renderer.crumbs(
+                            departements
+                                .iter()
+                                .cloned()
+                                .chain([Link { label: e.nom.clone(), url: url(&urls::epci(&e.siren)) }])
+                                .collect(),
+                        ),
+                    ),
+                    ("epci", view),
+                    ("departements", json(&departements)),
+                    ("communes", json(&renderer.commune_rows(&e.communes))),
+                    ("places", json(&renderer.summaries(&e.places))),
+                    ("services", json(&renderer.service_rows(&e.places))),
+                ]),
+            )?,
+        );
+    }
+    for c in &site.communes {
+        let epci = c
+            .epci_siren
+            .as_deref()
+            .and_then(|s| site.epci_index(s))
+            .map(|i| &site.epcis[i])
+            .map(|e| Link { label: e.nom.clone(), url: url(&urls::epci(&e.siren)) });
+        let departement = site
+            .departement_index(&c.departement)
+            .map(|i| &site.departements[i])
+            .map(|d| Link { label: d.nom.clone(), url: url(&urls::departement(&d.code)) });
+        let nearest: Vec<PlaceSummary> = c.nearest.iter().map(|&(i, km)| renderer.summary(i, Some(km))).collect();
+        let view = serde_json::json!({
+            "code": c.code, "nom": c.nom, "codes_postaux": c.codes_postaux.join(", "),
+            "population": format_thousands(c.population), "nb_lieux": c.places.len(),
+        });
+        html(
+            urls::index_file(&urls::commune(&c.slug)),
+            renderer.render(
+                "commune.html",
+                context(vec![
+                    ("section", json(&"territoires")),
+                    (
+                        "breadcrumbs",
+                        renderer.crumbs(
+                            [departement.clone(), epci.clone(), Some(renderer.commune_link(c))].into_iter().flatten().collect(),
+                        ),
+                    ),
+                    ("commune", view),
+                    ("epci", json(&epci)),
+                    ("departement", json(&departement)),
+                    ("places", json(&renderer.summaries(&c.places))),
+                    ("nearest", json(&nearest)),
+                ]),
+            )?,
+        );
+    }
+
+    // Free pages.
+    for p in &site.pages {
+        let view = serde_json::json!({ "titre": p.page.titre, "description": p.page.description, "html": p.html, "slug": p.page.slug });
+        let trail = vec![Link { label: p.page.titre.clone(), url: url(&urls::page(&p.page.slug)) }];
+        html(
+            urls::index_file(&urls::page(&p.page.slug)),
+            renderer.render("page.html", context(vec![("breadcrumbs", renderer.crumbs(trail)), ("page", view)]))?,
+        );
+    }
+
+    html("404.html".into(), renderer.render("404.html", tera::Context::new())?);
+
+    let page_urls: Vec<String> = {
+        let mut v: Vec<String> = out
+            .iter()
+            .filter(|f| f.path.ends_with("index.html"))
+            .map(|f| format!("{}{}", config.base_url(), f.path.trim_end_matches("index.html")))
+            .collect();
+        v.sort();
+        v
+    };
+    let mut tail = vec![
+        OutputFile {
+            path: "sitemap.xml".into(),
+            bytes: renderer.render("sitemap.xml", context(vec![("urls", json(&page_urls))]))?.into_bytes(),
+        },
+        OutputFile {
+            path: "robots.txt".into(),
+            bytes: renderer.render("robots.txt", tera::Context::new())?.into_bytes(),
+        },
+        OutputFile {
+            path: "static/couleurs.css".into(),
+            bytes: renderer
+                .render(
+                    "couleurs.css",
+                    context(vec![
+                        ("principale", json(&css_colour(&config.couleurs.principale))),
+                        ("accent", json(&css_colour(&config.couleurs.accent))),
+                    ]),
+                )?
+                .into_bytes(),
+        },
+    ];
+    out.append(&mut tail);
+    Ok(out)
+}
+
+fn css_colour(value: &str) -> String {
+    crate::colour::parse_hex(value).map(crate::colour::to_css).unwrap_or_else(|| "#1d4f91".to_string())
+}
+
+fn epci_kind_label(kind: &str) -> &'static str {
+    match kind {
+        "CC" => "Communauté de communes",
+        "CA" => "Communauté d'agglomération",
+        "CU" => "Communauté urbaine",
+        "METRO" | "ME" | "MET69" => "Métropole",
+        "EPT" => "Établissement public territorial",
+        _ => "Intercommunalité",
+    }
+}
+
+/// `12345` → `12 345`, with a narrow no-break space as French typography wants.
+pub fn format_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Groups output files by top-level folder, for the build report.
+pub fn count_by_section(files: &[OutputFile]) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for f in files {
+        let section = f.path.split('/').next().unwrap_or("").to_string();
+        *counts.entry(section).or_insert(0) += 1;
+    }
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_formats() {
+        assert_eq!(french_date(chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()), "1er mars 2026");
+        assert_eq!(french_km(3.24), "3,2 km");
+        assert_eq!(french_km(12.6), "13 km");
+        assert_eq!(format_thousands(77130), "77\u{202f}130");
+        assert_eq!(display_url("https://www.exemple.fr/"), "exemple.fr");
+    }
+}

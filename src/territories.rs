@@ -1,0 +1,365 @@
+//! The French territory reference (communes, EPCI, départements, régions,
+//! département outlines), embedded from `data/territoires/` so that the binary
+//! works offline for any département.
+//!
+//! Sources: INSEE (COG 2026), DGCL, La Poste via @etalab/decoupage-administratif;
+//! IGN Admin Express 2018 via france-geojson. Licence Ouverte / Etalab 2.0.
+
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const COMMUNES_CSV: &str = include_str!("../data/territoires/communes.csv");
+const EPCI_CSV: &str = include_str!("../data/territoires/epci.csv");
+const DEPARTEMENTS_CSV: &str = include_str!("../data/territoires/departements.csv");
+const REGIONS_CSV: &str = include_str!("../data/territoires/regions.csv");
+const OUTLINES_GEOJSON: &str = include_str!("../data/territoires/departements-contours-simplifies.geojson");
+
+pub const ATTRIBUTION: &str = "Sources : INSEE (COG 2026), DGCL, La Poste via @etalab/decoupage-administratif ; IGN Admin Express 2018 via france-geojson (Licence Ouverte / Etalab 2.0)";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commune {
+    pub code_insee: String,
+    pub nom: String,
+    pub departement: String,
+    pub region: String,
+    pub epci_siren: Option<String>,
+    pub codes_postaux: Vec<String>,
+    pub population: u64,
+    /// A point inside the commune, when the reference has one.
+    pub point: Option<LatLon>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Epci {
+    pub siren: String,
+    pub nom: String,
+    pub kind: String,
+    pub population: u64,
+    pub communes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Departement {
+    pub code: String,
+    pub nom: String,
+    pub region: String,
+    pub chef_lieu: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LatLon {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+impl LatLon {
+    /// Great-circle distance in kilometres.
+    pub fn distance_km(self, other: LatLon) -> f64 {
+        const EARTH_RADIUS_KM: f64 = 6371.0088;
+        let (p1, p2) = (self.lat.to_radians(), other.lat.to_radians());
+        let dp = p2 - p1;
+        let dl = (other.lon - self.lon).to_radians();
+        let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+        2.0 * EARTH_RADIUS_KM * a.sqrt().asin()
+    }
+}
+
+/// Outer rings of a département outline, as (lon, lat) pairs.
+type Rings = Vec<Vec<(f64, f64)>>;
+
+pub struct Territories {
+    pub communes: Vec<Commune>,
+    pub epcis: Vec<Epci>,
+    pub departements: Vec<Departement>,
+    pub regions: HashMap<String, String>,
+    commune_index: HashMap<String, usize>,
+    epci_index: HashMap<String, usize>,
+    departement_index: HashMap<String, usize>,
+    outlines: HashMap<String, Rings>,
+}
+
+impl Territories {
+    /// The embedded reference, parsed once.
+    pub fn embedded() -> &'static Territories {
+        static REFERENCE: OnceLock<Territories> = OnceLock::new();
+        REFERENCE.get_or_init(|| {
+            Territories::parse(COMMUNES_CSV, EPCI_CSV, DEPARTEMENTS_CSV, REGIONS_CSV, OUTLINES_GEOJSON)
+                .expect("embedded territory reference is valid")
+        })
+    }
+
+    pub fn parse(communes: &str, epci: &str, departements: &str, regions: &str, outlines: &str) -> Result<Self, String> {
+        let communes: Vec<Commune> = read_csv::<CommuneRow>(communes)?.into_iter().map(Commune::from).collect();
+        let epcis: Vec<Epci> = read_csv::<EpciRow>(epci)?.into_iter().map(Epci::from).collect();
+        let departements: Vec<Departement> = read_csv::<DepartementRow>(departements)?
+            .into_iter()
+            .map(|r| Departement { code: r.code, nom: r.nom, region: r.region, chef_lieu: r.chef_lieu })
+            .collect();
+        let regions = read_csv::<RegionRow>(regions)?.into_iter().map(|r| (r.code, r.nom)).collect();
+        let commune_index = communes.iter().enumerate().map(|(i, c)| (c.code_insee.clone(), i)).collect();
+        let epci_index = epcis.iter().enumerate().map(|(i, e)| (e.siren.clone(), i)).collect();
+        let departement_index = departements.iter().enumerate().map(|(i, d)| (d.code.clone(), i)).collect();
+        Ok(Territories {
+            communes,
+            epcis,
+            departements,
+            regions,
+            commune_index,
+            epci_index,
+            departement_index,
+            outlines: parse_outlines(outlines)?,
+        })
+    }
+
+    pub fn commune(&self, code_insee: &str) -> Option<&Commune> {
+        self.commune_index.get(code_insee).map(|&i| &self.communes[i])
+    }
+
+    pub fn epci(&self, siren: &str) -> Option<&Epci> {
+        self.epci_index.get(siren).map(|&i| &self.epcis[i])
+    }
+
+    pub fn departement(&self, code: &str) -> Option<&Departement> {
+        self.departement_index.get(code).map(|&i| &self.departements[i])
+    }
+
+    pub fn region_name(&self, code: &str) -> Option<&str> {
+        self.regions.get(code).map(String::as_str)
+    }
+
+    /// Current communes of a département, excluding the arrondissements
+    /// municipaux (which the reference lists with no EPCI and no point).
+    pub fn communes_of<'a>(&'a self, departement: &'a str) -> impl Iterator<Item = &'a Commune> + 'a {
+        self.communes
+            .iter()
+            .filter(move |c| c.departement == departement && !is_arrondissement(&c.code_insee))
+    }
+
+    /// Communes having this postcode, in code order.
+    pub fn communes_with_postcode<'a>(&'a self, postcode: &'a str) -> impl Iterator<Item = &'a Commune> + 'a {
+        self.communes.iter().filter(move |c| c.codes_postaux.iter().any(|p| p == postcode))
+    }
+
+    /// Whether a point lies in the département, with a tolerance for the
+    /// simplified outline. Without an outline (overseas), falls back to the
+    /// bounding box of its communes' points, widened by the same tolerance.
+    pub fn contains_point(&self, departement: &str, point: LatLon, tolerance_km: f64) -> Option<bool> {
+        if let Some(rings) = self.outlines.get(departement) {
+            if rings.iter().any(|r| ring_contains(r, point)) {
+                return Some(true);
+            }
+            let near = rings.iter().any(|r| distance_to_ring_km(r, point) <= tolerance_km);
+            return Some(near);
+        }
+        let points: Vec<LatLon> = self.communes_of(departement).filter_map(|c| c.point).collect();
+        if points.is_empty() {
+            return None;
+        }
+        let margin = tolerance_km / 111.0;
+        let (min_lat, max_lat, min_lon, max_lon) = points.iter().fold(
+            (f64::MAX, f64::MIN, f64::MAX, f64::MIN),
+            |(a, b, c, d), p| (a.min(p.lat), b.max(p.lat), c.min(p.lon), d.max(p.lon)),
+        );
+        Some(
+            point.lat >= min_lat - margin
+                && point.lat <= max_lat + margin
+                && point.lon >= min_lon - margin * 1.5
+                && point.lon <= max_lon + margin * 1.5,
+        )
+    }
+
+    /// Outline rings of a département, as (lon, lat).
+    pub fn outline(&self, departement: &str) -> Option<&Rings> {
+        self.outlines.get(departement)
+    }
+}
+
+/// Paris, Lyon and Marseille arrondissements have their own codes in the reference.
+pub fn is_arrondissement(code_insee: &str) -> bool {
+    let Ok(n) = code_insee.parse::<u32>() else { return false };
+    matches!(n, 75101..=75120 | 13201..=13216 | 69381..=69389)
+}
+
+fn read_csv<T: for<'de> Deserialize<'de>>(text: &str) -> Result<Vec<T>, String> {
+    csv::Reader::from_reader(text.as_bytes())
+        .deserialize()
+        .collect::<Result<Vec<T>, _>>()
+        .map_err(|e| e.to_string())
+}
+
+#[derive(Deserialize)]
+struct CommuneRow {
+    code_insee: String,
+    nom: String,
+    departement: String,
+    region: String,
+    epci_siren: String,
+    codes_postaux: String,
+    population: Option<u64>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+}
+
+impl From<CommuneRow> for Commune {
+    fn from(r: CommuneRow) -> Self {
+        Commune {
+            code_insee: r.code_insee,
+            nom: r.nom,
+            departement: r.departement,
+            region: r.region,
+            epci_siren: Some(r.epci_siren).filter(|s| !s.is_empty()),
+            codes_postaux: split_list(&r.codes_postaux),
+            population: r.population.unwrap_or(0),
+            point: r.latitude.zip(r.longitude).map(|(lat, lon)| LatLon { lat, lon }),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct EpciRow {
+    siren: String,
+    nom: String,
+    #[serde(rename = "type")]
+    kind: String,
+    population: Option<u64>,
+    communes: String,
+}
+
+impl From<EpciRow> for Epci {
+    fn from(r: EpciRow) -> Self {
+        Epci {
+            siren: r.siren,
+            nom: r.nom,
+            kind: r.kind,
+            population: r.population.unwrap_or(0),
+            communes: split_list(&r.communes),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct DepartementRow {
+    code: String,
+    nom: String,
+    region: String,
+    chef_lieu: String,
+}
+
+#[derive(Deserialize)]
+struct RegionRow {
+    code: String,
+    nom: String,
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split('|').filter(|p| !p.is_empty()).map(str::to_string).collect()
+}
+
+fn parse_outlines(geojson_text: &str) -> Result<HashMap<String, Rings>, String> {
+    let collection: geojson::FeatureCollection = geojson_text.parse().map_err(|e: geojson::Error| e.to_string())?;
+    let mut out = HashMap::new();
+    for feature in collection.features {
+        let Some(code) = feature.property("code").and_then(|c| c.as_str()).map(str::to_string) else {
+            continue;
+        };
+        let Some(geometry) = feature.geometry else { continue };
+        let polygons: Vec<geojson::PolygonType> = match geometry.value {
+            geojson::GeometryValue::Polygon { coordinates } => vec![coordinates],
+            geojson::GeometryValue::MultiPolygon { coordinates } => coordinates,
+            _ => continue,
+        };
+        let rings = polygons
+            .into_iter()
+            .filter_map(|p| p.into_iter().next())
+            .map(|ring| {
+                ring.into_iter().filter(|c| c.as_slice().len() >= 2).map(|c| (c[0], c[1])).collect()
+            })
+            .collect();
+        out.insert(code, rings);
+    }
+    Ok(out)
+}
+
+fn ring_contains(ring: &[(f64, f64)], p: LatLon) -> bool {
+    let (x, y) = (p.lon, p.lat);
+    let mut inside = false;
+    let mut j = ring.len().wrapping_sub(1);
+    for i in 0..ring.len() {
+        let (xi, yi) = ring[i];
+        let (xj, yj) = ring[j];
+        if ((yi > y) != (yj > y)) && (x < (xj - xi) * (y - yi) / (yj - yi) + xi) {
+            inside = !inside;
+        }
+        j = i;
+    }
+    inside
+}
+
+/// Distance from a point to the nearest edge of a ring, in km (equirectangular, fine at this scale).
+fn distance_to_ring_km(ring: &[(f64, f64)], p: LatLon) -> f64 {
+    let kx = 111.32 * p.lat.to_radians().cos();
+    let ky = 110.57;
+    let to_xy = |(lon, lat): (f64, f64)| ((lon - p.lon) * kx, (lat - p.lat) * ky);
+    ring.windows(2)
+        .map(|w| {
+            let (ax, ay) = to_xy(w[0]);
+            let (bx, by) = to_xy(w[1]);
+            let (dx, dy) = (bx - ax, by - ay);
+            let len2 = dx * dx + dy * dy;
+            let t = if len2 == 0.0 { 0.0 } else { (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0) };
+            let (cx, cy) = (ax + t * dx, ay + t * dy);
+            (cx * cx + cy * cy).sqrt()
+        })
+        .fold(f64::MAX, f64::min)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_counts_match_the_published_figures() {
+        let t = Territories::embedded();
+        assert_eq!(t.communes_of("64").count(), 545);
+        assert_eq!(t.communes_of("40").count(), 327);
+        assert_eq!(t.epcis.len(), 1255);
+        assert_eq!(t.departement("64").unwrap().nom, "Pyrénées-Atlantiques");
+    }
+
+    #[test]
+    fn lookups_resolve_commune_epci_and_postcodes() {
+        let t = Territories::embedded();
+        let pau = t.commune("64445").unwrap();
+        assert_eq!(pau.nom, "Pau");
+        assert!(pau.codes_postaux.contains(&"64000".to_string()));
+        let epci = t.epci(pau.epci_siren.as_deref().unwrap()).unwrap();
+        assert!(epci.communes.contains(&"64445".to_string()));
+        assert!(t.communes_with_postcode("64000").any(|c| c.code_insee == "64445"));
+    }
+
+    #[test]
+    fn points_are_located_in_their_departement() {
+        let t = Territories::embedded();
+        let pau = LatLon { lat: 43.2951, lon: -0.3708 };
+        let bordeaux = LatLon { lat: 44.8378, lon: -0.5792 };
+        assert_eq!(t.contains_point("64", pau, 2.0), Some(true));
+        assert_eq!(t.contains_point("64", bordeaux, 2.0), Some(false));
+        assert_eq!(t.contains_point("33", bordeaux, 2.0), Some(true));
+    }
+
+    #[test]
+    fn distance_is_in_kilometres() {
+        let pau = LatLon { lat: 43.2951, lon: -0.3708 };
+        let bayonne = LatLon { lat: 43.4929, lon: -1.4748 };
+        let d = pau.distance_km(bayonne);
+        assert!((d - 91.6).abs() < 2.0, "{d}");
+    }
+
+    #[test]
+    fn arrondissements_are_recognised() {
+        assert!(is_arrondissement("75112"));
+        assert!(!is_arrondissement("75056"));
+        assert!(!is_arrondissement("13055"));
+    }
+}

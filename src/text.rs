@@ -1,0 +1,241 @@
+//! Small text helpers shared by validation, import and rendering: slugs,
+//! accent folding, French phone numbers and "did you mean" suggestions.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+pub const MAX_SLUG_LEN: usize = 80;
+
+/// Lower case, accents removed, ligatures expanded: for comparisons that
+/// should not care how a partner typed a word.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.nfd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        match c {
+            'œ' | 'Œ' => out.push_str("oe"),
+            'æ' | 'Æ' => out.push_str("ae"),
+            'ß' => out.push_str("ss"),
+            '’' | '‘' => out.push('\''),
+            _ => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+/// `^[a-z0-9]+(-[a-z0-9]+)*$`, at most 80 characters, cut on a word boundary.
+pub fn slugify(s: &str) -> String {
+    let folded = fold(s);
+    let mut slug = String::with_capacity(folded.len());
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    if slug.len() > MAX_SLUG_LEN {
+        let cut = slug[..=MAX_SLUG_LEN].rfind('-').filter(|&i| i > 0).unwrap_or(MAX_SLUG_LEN);
+        slug.truncate(cut);
+        while slug.ends_with('-') {
+            slug.pop();
+        }
+    }
+    slug
+}
+
+pub fn is_valid_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= MAX_SLUG_LEN
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// French overseas prefixes: the first digits after the trunk 0 select the
+/// country code the national schema expects.
+const OVERSEAS: &[(&str, &str)] = &[
+    ("590", "+590"),
+    ("690", "+590"),
+    ("594", "+594"),
+    ("694", "+594"),
+    ("262", "+262"),
+    ("692", "+262"),
+    ("693", "+262"),
+    ("596", "+596"),
+    ("696", "+596"),
+    ("269", "+269"),
+    ("639", "+269"),
+];
+
+const COUNTRY_CODES: &[&str] = &["+33", "+590", "+594", "+262", "+596", "+269", "+687", "+689", "+508", "+681"];
+
+/// Accepts the usual French ways of writing a phone number (`05 59 80 58 84`,
+/// `05.59.80.58.84`, `+33 5 59 80 58 84`, `0033559805884`) and returns the
+/// national schema's form (`+33559805884`), or `None` if it is not a number.
+pub fn normalize_phone(input: &str) -> Option<String> {
+    let trimmed = input.trim();
+    let mut compact = String::new();
+    for (i, c) in trimmed.chars().enumerate() {
+        match c {
+            '0'..='9' => compact.push(c),
+            '+' if i == 0 => compact.push(c),
+            ' ' | '.' | '-' | '\u{a0}' | '\u{202f}' | '/' => {}
+            // "(0)" as in +33 (0)5 59…
+            '(' | ')' => {}
+            _ => return None,
+        }
+    }
+    let compact = compact.replace("+33(0)", "+33");
+    let compact = if let Some(rest) = compact.strip_prefix("00") { format!("+{rest}") } else { compact };
+    if let Some(rest) = compact.strip_prefix('+') {
+        let code = COUNTRY_CODES.iter().find(|c| rest.starts_with(&c[1..]))?;
+        let mut national = &rest[code.len() - 1..];
+        // "+33 0 5…": a trunk zero left by mistake.
+        if national.len() == 10 && national.starts_with('0') {
+            national = &national[1..];
+        }
+        return ((6..=9).contains(&national.len()) && national.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| format!("{code}{national}"));
+    }
+    if compact.len() == 10 && compact.starts_with('0') && !compact.starts_with("00") {
+        let national = &compact[1..];
+        let code = OVERSEAS.iter().find(|(p, _)| national.starts_with(p)).map(|(_, c)| *c).unwrap_or("+33");
+        return Some(format!("{code}{national}"));
+    }
+    None
+}
+
+/// `+33559805884` → `05 59 80 58 84`, the way residents read and dial it.
+pub fn display_phone(normalized: &str) -> String {
+    let national = COUNTRY_CODES
+        .iter()
+        .find_map(|c| normalized.strip_prefix(c).map(|rest| (*c, rest)));
+    match national {
+        Some((code, rest)) if rest.len() == 9 && code != "+687" && code != "+689" && code != "+508" && code != "+681" => {
+            let digits = format!("0{rest}");
+            digits
+                .as_bytes()
+                .chunks(2)
+                .map(|c| std::str::from_utf8(c).unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+        _ => normalized.to_string(),
+    }
+}
+
+/// The closest candidate to a mistyped value, if it is close enough to be a
+/// plausible typo. Comparison ignores case and accents.
+pub fn suggest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let folded = fold(input);
+    let mut best: Option<(&str, f64)> = None;
+    for candidate in candidates {
+        let c = fold(candidate);
+        if c == folded {
+            return Some(candidate);
+        }
+        let mut score = strsim::jaro_winkler(&folded, &c);
+        if c.starts_with(&folded) || folded.starts_with(&c) {
+            score = score.max(0.9);
+        }
+        if best.is_none_or(|(_, s)| score > s) {
+            best = Some((candidate, score));
+        }
+    }
+    best.filter(|(_, s)| *s >= 0.82).map(|(c, _)| c)
+}
+
+pub fn is_plausible_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else { return false };
+    !local.is_empty()
+        && !domain.starts_with('.')
+        && domain.contains('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | ',' | ';'))
+        && !domain.contains('@')
+}
+
+pub fn is_web_url(s: &str) -> bool {
+    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+    match rest {
+        Some(r) => {
+            let host = r.split(['/', '?', '#']).next().unwrap_or("");
+            host.contains('.') && !s.chars().any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"'))
+        }
+        None => false,
+    }
+}
+
+
+/// Percent-encodes a URI component (RFC 3986 unreserved characters kept),
+/// for `mailto:` subjects and bodies.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_ascii_and_bounded() {
+        assert_eq!(slugify("Médiathèque d'Oloron-Sainte-Marie"), "mediatheque-d-oloron-sainte-marie");
+        assert_eq!(slugify("  Œuvre -- Sociale !! "), "oeuvre-sociale");
+        assert_eq!(slugify("../etc/passwd"), "etc-passwd");
+        let long = slugify(&"mot ".repeat(40));
+        assert!(long.len() <= 80 && is_valid_slug(&long), "{long}");
+        assert!(is_valid_slug("fibre-64-1"));
+        assert!(!is_valid_slug("Fibre"));
+        assert!(!is_valid_slug("a--b"));
+        assert!(!is_valid_slug("../x"));
+    }
+
+    #[test]
+    fn phones_in_usual_forms_are_normalized() {
+        for input in ["05 59 80 58 84", "05.59.80.58.84", "0559805884", "+33 5 59 80 58 84", "+33559805884", "0033559805884", "+33 (0)5 59 80 58 84"] {
+            assert_eq!(normalize_phone(input).as_deref(), Some("+33559805884"), "{input}");
+        }
+        assert_eq!(normalize_phone("0262 12 34").as_deref(), None);
+        assert_eq!(normalize_phone("02 62 12 34 56").as_deref(), Some("+262262123456"));
+        assert_eq!(normalize_phone("05 59"), None);
+        assert_eq!(normalize_phone("appelez-nous"), None);
+        assert_eq!(display_phone("+33559805884"), "05 59 80 58 84");
+    }
+
+    #[test]
+    fn suggestions_catch_typos_and_accents() {
+        let services = ["Aide aux démarches administratives", "Loisirs et créations numériques"];
+        assert_eq!(suggest("aide aux demarches administratives", services), Some(services[0]));
+        assert_eq!(suggest("Aide aux démarche administrative", services), Some(services[0]));
+        assert_eq!(suggest("cuisine", services), None);
+    }
+
+    #[test]
+    fn emails_and_urls() {
+        assert!(is_plausible_email("contact@mairie.fr"));
+        assert!(!is_plausible_email("contact@mairie"));
+        assert!(!is_plausible_email("contact mairie.fr"));
+        assert!(is_web_url("https://www.exemple.fr/page"));
+        assert!(!is_web_url("javascript:alert(1)"));
+        assert!(!is_web_url("www.exemple.fr"));
+    }
+
+    #[test]
+    fn percent_encoding_is_reversible_by_browsers() {
+        assert_eq!(percent_encode("Fiche « a » & b\n"), "Fiche%20%C2%AB%20a%20%C2%BB%20%26%20b%0A");
+    }
+}

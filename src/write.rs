@@ -1,0 +1,135 @@
+//! Writing: output files → the output folder, all or nothing.
+//!
+//! Files are written to a fresh folder beside the output, which replaces
+//! the output only once everything is on disk. A build that fails or is
+//! killed midway leaves the previous site as it was; its leftovers are
+//! removed by the next run.
+
+use crate::error::Error;
+use crate::render::OutputFile;
+use std::path::{Component, Path, PathBuf};
+
+const STAGING_PREFIX: &str = ".annuaire-construction-";
+const OLD_PREFIX: &str = ".annuaire-ancien-";
+
+/// Writes `files` as the new content of `output`.
+pub fn write_site(output: &Path, files: &[OutputFile]) -> Result<(), Error> {
+    let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+    remove_leftovers(parent, &name);
+
+    let staging = parent.join(format!("{STAGING_PREFIX}{name}-{}", std::process::id()));
+    std::fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
+    let result = write_all(&staging, files).and_then(|()| swap_in(&staging, output, parent, &name));
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+fn write_all(dir: &Path, files: &[OutputFile]) -> Result<(), Error> {
+    let mut created: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    for file in files {
+        let rel = safe_relative(&file.path)
+            .ok_or_else(|| Error::Internal(format!("chemin de sortie refusé : {}", file.path)))?;
+        let path = dir.join(&rel);
+        if let Some(parent) = path.parent()
+            && created.insert(parent.to_path_buf())
+        {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        std::fs::write(&path, &file.bytes).map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(())
+}
+
+/// Only plain relative paths may be written: no `..`, no root, no drive.
+pub fn safe_relative(path: &str) -> Option<PathBuf> {
+    if path.is_empty() || path.contains('\0') || path.contains('\\') {
+        return None;
+    }
+    let p = Path::new(path);
+    p.components().all(|c| matches!(c, Component::Normal(_))).then(|| p.to_path_buf())
+}
+
+fn swap_in(staging: &Path, output: &Path, parent: &Path, name: &str) -> Result<(), Error> {
+    if output.exists() {
+        let old = parent.join(format!("{OLD_PREFIX}{name}-{}", std::process::id()));
+        std::fs::rename(output, &old).map_err(|e| Error::io(output, e))?;
+        if let Err(e) = std::fs::rename(staging, output) {
+            // Put the previous site back: never leave the output missing.
+            let _ = std::fs::rename(&old, output);
+            return Err(Error::io(output, e));
+        }
+        let _ = std::fs::remove_dir_all(&old);
+    } else {
+        std::fs::rename(staging, output).map_err(|e| Error::io(output, e))?;
+    }
+    Ok(())
+}
+
+/// Removes staging and old folders left by a killed build of this output.
+fn remove_leftovers(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let staging = file_name.strip_prefix(STAGING_PREFIX);
+        let old = file_name.strip_prefix(OLD_PREFIX);
+        if let Some(rest) = staging.or(old)
+            && rest.rsplit_once('-').is_some_and(|(n, pid)| n == name && pid.chars().all(|c| c.is_ascii_digit()))
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, text: &str) -> OutputFile {
+        OutputFile { path: path.into(), bytes: text.as_bytes().to_vec() }
+    }
+
+    #[test]
+    fn replaces_the_output_and_leaves_no_temporary_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write_site(&out, &[file("a/index.html", "1"), file("old.txt", "x")]).unwrap();
+        write_site(&out, &[file("a/index.html", "2")]).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("a/index.html")).unwrap(), "2");
+        assert!(!out.join("old.txt").exists());
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("public")]);
+    }
+
+    #[test]
+    fn a_failed_write_keeps_the_previous_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write_site(&out, &[file("index.html", "avant")]).unwrap();
+        let err = write_site(&out, &[file("index.html", "après"), file("../evasion.html", "x")]);
+        assert!(err.is_err());
+        assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "avant");
+        assert!(!dir.path().join("evasion.html").exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn leftovers_of_a_killed_build_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        std::fs::create_dir(dir.path().join(format!("{STAGING_PREFIX}public-12345"))).unwrap();
+        write_site(&out, &[file("index.html", "x")]).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn unsafe_paths_are_refused() {
+        for bad in ["../x", "/etc/passwd", "a/../../b", "", "a\\b", "a\0b"] {
+            assert!(safe_relative(bad).is_none(), "{bad}");
+        }
+        assert!(safe_relative("lieux/a/index.html").is_some());
+    }
+}
