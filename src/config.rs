@@ -69,7 +69,10 @@ pub struct Colours {
 
 impl Default for Colours {
     fn default() -> Self {
-        Colours { principale: default_primary(), accent: default_accent() }
+        Colours {
+            principale: default_primary(),
+            accent: default_accent(),
+        }
     }
 }
 
@@ -143,8 +146,13 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
     let at = Position::new(1, 1);
     if !(config.url_de_base.starts_with("https://") || config.url_de_base.starts_with("http://")) {
         problems.push(
-            Diagnostic::error(file, at, "configuration", format!("url_de_base « {} » n'est pas une adresse web", config.url_de_base))
-                .with_hint("écrivez l'adresse complète du site publié, par exemple https://www.exemple.fr/annuaire/"),
+            Diagnostic::error(
+                file,
+                at,
+                "configuration",
+                format!("url_de_base « {} » n'est pas une adresse web", config.url_de_base),
+            )
+            .with_hint("écrivez l'adresse complète du site publié, par exemple https://www.exemple.fr/annuaire/"),
         );
     }
     if config.departements.is_empty() {
@@ -157,8 +165,15 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
     for code in &config.departements {
         if territories.departement(code).is_none() {
             problems.push(
-                Diagnostic::error(file, at, "configuration", format!("le département « {code} » n'existe pas"))
-                    .with_hint("utilisez le code officiel sur deux ou trois caractères, par exemple \"64\", \"2A\" ou \"974\""),
+                Diagnostic::error(
+                    file,
+                    at,
+                    "configuration",
+                    format!("le département « {code} » n'existe pas"),
+                )
+                .with_hint(
+                    "utilisez le code officiel sur deux ou trois caractères, par exemple \"64\", \"2A\" ou \"974\"",
+                ),
             );
         }
     }
@@ -168,8 +183,13 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
     ] {
         match crate::colour::parse_hex(value) {
             None => problems.push(
-                Diagnostic::error(file, at, "configuration", format!("{name} « {value} » n'est pas une couleur"))
-                    .with_hint("écrivez une couleur hexadécimale, par exemple #1d4f91"),
+                Diagnostic::error(
+                    file,
+                    at,
+                    "configuration",
+                    format!("{name} « {value} » n'est pas une couleur"),
+                )
+                .with_hint("écrivez une couleur hexadécimale, par exemple #1d4f91"),
             ),
             Some(rgb) => {
                 let ratio = crate::colour::contrast_ratio(rgb, (255, 255, 255));
@@ -187,18 +207,31 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
             }
         }
     }
-    if !matches!(config.accessibilite.as_str(), "totalement conforme" | "partiellement conforme" | "non conforme") {
+    if !matches!(
+        config.accessibilite.as_str(),
+        "totalement conforme" | "partiellement conforme" | "non conforme"
+    ) {
         problems.push(
-            Diagnostic::error(file, at, "configuration", format!("accessibilite « {} » n'est pas un statut RGAA", config.accessibilite))
-                .with_hint("écrivez « totalement conforme », « partiellement conforme » ou « non conforme »"),
+            Diagnostic::error(
+                file,
+                at,
+                "configuration",
+                format!("accessibilite « {} » n'est pas un statut RGAA", config.accessibilite),
+            )
+            .with_hint("écrivez « totalement conforme », « partiellement conforme » ou « non conforme »"),
         );
     }
     if let Some(template) = &config.lien_modification
         && !template.contains("{chemin}")
     {
         problems.push(
-            Diagnostic::error(file, at, "configuration", "lien_modification ne contient pas « {chemin} »")
-                .with_hint("par exemple https://github.com/organisation/annuaire/edit/main/{chemin}"),
+            Diagnostic::error(
+                file,
+                at,
+                "configuration",
+                "lien_modification ne contient pas « {chemin} »",
+            )
+            .with_hint("par exemple https://github.com/organisation/annuaire/edit/main/{chemin}"),
         );
     }
     if problems.is_empty() { Ok(config) } else { Err(problems) }

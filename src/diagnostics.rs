@@ -61,7 +61,12 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(file: impl Into<PathBuf>, position: Position, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn warning(
+        file: impl Into<PathBuf>,
+        position: Position,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(file, position, code, message)
@@ -85,7 +90,8 @@ impl Diagnostic {
 /// Sorts diagnostics by file, then position, so that output is stable whatever the load order.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (&a.file, a.position, a.severity, a.code, &a.message).cmp(&(&b.file, b.position, b.severity, b.code, &b.message))
+        (&a.file, a.position, a.severity, a.code, &a.message)
+            .cmp(&(&b.file, b.position, b.severity, b.code, &b.message))
     });
 }
 
@@ -223,8 +229,13 @@ mod tests {
     use super::*;
 
     fn sample() -> Diagnostic {
-        Diagnostic::error("content/lieux/a,b.md", Position::new(3, 7), "vocabulaire", "valeur inconnue : « x, y »\nsuite")
-            .with_hint("écrivez 100 %")
+        Diagnostic::error(
+            "content/lieux/a,b.md",
+            Position::new(3, 7),
+            "vocabulaire",
+            "valeur inconnue : « x, y »\nsuite",
+        )
+        .with_hint("écrivez 100 %")
     }
 
     #[test]

@@ -104,15 +104,30 @@ impl Site {
     }
 }
 
-pub fn enrich(config: Config, places: Vec<ValidPlace>, pages: Vec<Page>, territories: &Territories, today: NaiveDate) -> Site {
+pub fn enrich(
+    config: Config,
+    places: Vec<ValidPlace>,
+    pages: Vec<Page>,
+    territories: &Territories,
+    today: NaiveDate,
+) -> Site {
+    let base_path = config.base_path();
     let stale_limit = today.checked_sub_months(chrono::Months::new(config.fraicheur_mois));
     let mut places: Vec<Place> = places
         .into_iter()
         .filter_map(|p| {
             let code = p.lieu.code_insee.clone()?;
             let commune = territories.commune(&code)?;
-            let own = p.lieu.latitude.zip(p.lieu.longitude).map(|(lat, lon)| LatLon { lat, lon });
-            let description_html = p.lieu.presentation_detail.as_deref().map(|md| crate::markdown::render(md, 3));
+            let own = p
+                .lieu
+                .latitude
+                .zip(p.lieu.longitude)
+                .map(|(lat, lon)| LatLon { lat, lon });
+            let description_html = p
+                .lieu
+                .presentation_detail
+                .as_deref()
+                .map(|md| crate::markdown::render(md, 3, &base_path));
             let weekly_hours = p
                 .lieu
                 .horaires
@@ -156,7 +171,9 @@ pub fn enrich(config: Config, places: Vec<ValidPlace>, pages: Vec<Page>, territo
 
     let by_name = |places: &[Place], list: &mut Vec<usize>| {
         list.sort_by(|&a, &b| {
-            text::fold(&places[a].lieu.nom).cmp(&text::fold(&places[b].lieu.nom)).then(places[a].lieu.id.cmp(&places[b].lieu.id))
+            text::fold(&places[a].lieu.nom)
+                .cmp(&text::fold(&places[b].lieu.nom))
+                .then(places[a].lieu.id.cmp(&places[b].lieu.id))
         })
     };
 
@@ -192,7 +209,11 @@ pub fn enrich(config: Config, places: Vec<ValidPlace>, pages: Vec<Page>, territo
     }
     let mut epcis: Vec<EpciEntry> = epci_map.into_values().collect();
     for epci in &mut epcis {
-        epci.communes.sort_by(|&a, &b| text::fold(&communes[a].nom).cmp(&text::fold(&communes[b].nom)).then(a.cmp(&b)));
+        epci.communes.sort_by(|&a, &b| {
+            text::fold(&communes[a].nom)
+                .cmp(&text::fold(&communes[b].nom))
+                .then(a.cmp(&b))
+        });
         by_name(&places, &mut epci.places);
     }
 
@@ -201,9 +222,17 @@ pub fn enrich(config: Config, places: Vec<ValidPlace>, pages: Vec<Page>, territo
         .iter()
         .filter_map(|code| territories.departement(code))
         .map(|d| {
-            let mut commune_list: Vec<usize> =
-                communes.iter().enumerate().filter(|(_, c)| c.departement == d.code).map(|(i, _)| i).collect();
-            commune_list.sort_by(|&a, &b| text::fold(&communes[a].nom).cmp(&text::fold(&communes[b].nom)).then(a.cmp(&b)));
+            let mut commune_list: Vec<usize> = communes
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.departement == d.code)
+                .map(|(i, _)| i)
+                .collect();
+            commune_list.sort_by(|&a, &b| {
+                text::fold(&communes[a].nom)
+                    .cmp(&text::fold(&communes[b].nom))
+                    .then(a.cmp(&b))
+            });
             let mut epci_list: Vec<usize> = epcis
                 .iter()
                 .enumerate()
@@ -211,8 +240,12 @@ pub fn enrich(config: Config, places: Vec<ValidPlace>, pages: Vec<Page>, territo
                 .map(|(i, _)| i)
                 .collect();
             epci_list.sort_by(|&a, &b| text::fold(&epcis[a].nom).cmp(&text::fold(&epcis[b].nom)));
-            let mut place_list: Vec<usize> =
-                places.iter().enumerate().filter(|(_, p)| p.departement == d.code).map(|(i, _)| i).collect();
+            let mut place_list: Vec<usize> = places
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.departement == d.code)
+                .map(|(i, _)| i)
+                .collect();
             by_name(&places, &mut place_list);
             DepartementEntry {
                 code: d.code.clone(),
@@ -226,18 +259,34 @@ pub fn enrich(config: Config, places: Vec<ValidPlace>, pages: Vec<Page>, territo
         .collect();
     departements.sort_by(|a, b| a.code.cmp(&b.code));
 
-    let mut pages: Vec<RenderedPage> =
-        pages.into_iter().map(|page| RenderedPage { html: crate::markdown::render(&page.body, 2), page }).collect();
+    let mut pages: Vec<RenderedPage> = pages
+        .into_iter()
+        .map(|page| RenderedPage {
+            html: crate::markdown::render(&page.body, 2, &base_path),
+            page,
+        })
+        .collect();
     pages.sort_by(|a, b| a.page.ordre.cmp(&b.page.ordre).then(a.page.slug.cmp(&b.page.slug)));
 
-    Site { config, places, communes, epcis, departements, pages, today }
+    Site {
+        config,
+        places,
+        communes,
+        epcis,
+        departements,
+        pages,
+        today,
+    }
 }
 
 /// The `k` nearest places to a point, nearest first; ties broken by id for a
 /// stable output.
 pub fn nearest_places(places: &[Place], origin: LatLon, k: usize) -> Vec<(usize, f64)> {
-    let mut all: Vec<(usize, f64)> =
-        places.iter().enumerate().filter_map(|(i, p)| p.point.map(|pt| (i, origin.distance_km(pt)))).collect();
+    let mut all: Vec<(usize, f64)> = places
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.point.map(|pt| (i, origin.distance_km(pt))))
+        .collect();
     all.sort_by(|a, b| a.1.total_cmp(&b.1).then(places[a.0].lieu.id.cmp(&places[b.0].lieu.id)));
     all.truncate(k);
     all

@@ -19,7 +19,10 @@ pub enum Error {
 
 impl Error {
     pub fn io(path: &Path, source: std::io::Error) -> Self {
-        Error::Io { path: path.to_path_buf(), source }
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 
     pub fn exit_code(&self) -> i32 {
@@ -63,5 +66,8 @@ pub fn from_tera(template: &str, e: &tera::Error) -> Error {
         message.push_str(&s.to_string());
         source = s.source();
     }
-    Error::Template { template: template.to_string(), message }
+    Error::Template {
+        template: template.to_string(),
+        message,
+    }
 }

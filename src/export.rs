@@ -11,8 +11,12 @@ use crate::urls;
 /// every field quoted as the national examples are.
 pub fn csv(site: &Site) -> Result<Vec<u8>, Error> {
     let names: Vec<&str> = schema::schema().field_names().collect();
-    let mut writer = csv::WriterBuilder::new().quote_style(csv::QuoteStyle::Always).from_writer(Vec::new());
-    writer.write_record(&names).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut writer = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(Vec::new());
+    writer
+        .write_record(&names)
+        .map_err(|e| Error::Internal(e.to_string()))?;
     for place in &site.places {
         writer
             .write_record(names.iter().map(|n| place.lieu.export_value(n)))
@@ -34,7 +38,9 @@ pub fn json(site: &Site) -> Result<Vec<u8>, Error> {
                 let value = match *name {
                     "latitude" => place.lieu.latitude.map(serde_json::Value::from),
                     "longitude" => place.lieu.longitude.map(serde_json::Value::from),
-                    _ => Some(place.lieu.export_value(name)).filter(|s| !s.is_empty()).map(serde_json::Value::from),
+                    _ => Some(place.lieu.export_value(name))
+                        .filter(|s| !s.is_empty())
+                        .map(serde_json::Value::from),
                 };
                 if let Some(value) = value {
                     row.insert(name.to_string(), value);
@@ -63,9 +69,15 @@ pub fn geojson(site: &Site) -> Result<Vec<u8>, Error> {
             properties.insert("code_insee".into(), place.commune_code.clone().into());
             properties.insert("adresse".into(), place.lieu.adresse.clone().into());
             properties.insert("services".into(), place.lieu.services.clone().into());
-            properties.insert("publics_specifiquement_adresses".into(), place.lieu.publics_specifiquement_adresses.clone().into());
+            properties.insert(
+                "publics_specifiquement_adresses".into(),
+                place.lieu.publics_specifiquement_adresses.clone().into(),
+            );
             properties.insert("frais_a_charge".into(), place.lieu.frais_a_charge.clone().into());
-            properties.insert("dispositif_programmes_nationaux".into(), place.lieu.dispositif_programmes_nationaux.clone().into());
+            properties.insert(
+                "dispositif_programmes_nationaux".into(),
+                place.lieu.dispositif_programmes_nationaux.clone().into(),
+            );
             properties.insert("url".into(), format!("{base}{}", urls::place(&place.lieu.id)).into());
             Some(geojson::Feature {
                 bbox: None,
@@ -76,7 +88,11 @@ pub fn geojson(site: &Site) -> Result<Vec<u8>, Error> {
             })
         })
         .collect();
-    let collection = geojson::FeatureCollection { bbox: None, features, foreign_members: None };
+    let collection = geojson::FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: None,
+    };
     let mut bytes = serde_json::to_vec(&collection).map_err(|e| Error::Internal(e.to_string()))?;
     bytes.push(b'\n');
     Ok(bytes)
@@ -89,8 +105,17 @@ fn round6(x: f64) -> f64 {
 
 pub fn open_data_files(site: &Site) -> Result<Vec<OutputFile>, Error> {
     Ok(vec![
-        OutputFile { path: "donnees/lieux.csv".into(), bytes: csv(site)? },
-        OutputFile { path: "donnees/lieux.json".into(), bytes: json(site)? },
-        OutputFile { path: "donnees/lieux.geojson".into(), bytes: geojson(site)? },
+        OutputFile {
+            path: "donnees/lieux.csv".into(),
+            bytes: csv(site)?,
+        },
+        OutputFile {
+            path: "donnees/lieux.json".into(),
+            bytes: json(site)?,
+        },
+        OutputFile {
+            path: "donnees/lieux.geojson".into(),
+            bytes: geojson(site)?,
+        },
     ])
 }

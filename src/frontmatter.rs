@@ -264,7 +264,8 @@ fn french_yaml_message(raw: &str, _yaml: &str) -> (String, String) {
     if lower.contains("did not find expected") || lower.contains("indent") {
         return (
             format!("YAML mal formé : {plain}"),
-            "vérifiez l'indentation (des espaces, alignés) et que chaque élément de liste commence par « - »".to_string(),
+            "vérifiez l'indentation (des espaces, alignés) et que chaque élément de liste commence par « - »"
+                .to_string(),
         );
     }
     (
@@ -372,7 +373,10 @@ impl ParsedValue {
         match self {
             ParsedValue::Typed(s, None) => {
                 let span = loc.span();
-                let range = span.byte_offset().zip(span.byte_len()).map(|(o, l)| (o as usize, l as usize));
+                let range = span
+                    .byte_offset()
+                    .zip(span.byte_len())
+                    .map(|(o, l)| (o as usize, l as usize));
                 ParsedValue::Typed(s, range)
             }
             ParsedValue::Seq(items) => ParsedValue::Seq(
@@ -397,7 +401,14 @@ impl Document {
                 .into_iter()
                 .map(|(k, v)| {
                     let value = v.value.with_span(&v.referenced);
-                    (k, Spanned { value, referenced: v.referenced, defined: v.defined })
+                    (
+                        k,
+                        Spanned {
+                            value,
+                            referenced: v.referenced,
+                            defined: v.defined,
+                        },
+                    )
                 })
                 .collect(),
         )
@@ -430,7 +441,9 @@ mod tests {
 
     #[test]
     fn scalars_keep_their_exact_text() {
-        let e = entries("code_postal: 01000\ntelephone: +33559805884\nhoraires: 14:30\nitinerance: yes\nlatitude: 43.370\n");
+        let e = entries(
+            "code_postal: 01000\ntelephone: +33559805884\nhoraires: 14:30\nitinerance: yes\nlatitude: 43.370\n",
+        );
         let texts: Vec<_> = e
             .iter()
             .map(|e| match &e.value {

@@ -49,7 +49,13 @@ pub fn load_site(root: &Path) -> Result<SiteSource, Error> {
     let mut diagnostics = Vec::new();
     let places = read_markdown_dir(root, PLACES_DIR, &mut diagnostics)?;
     let pages = read_markdown_dir(root, PAGES_DIR, &mut diagnostics)?;
-    Ok(SiteSource { root: root.to_path_buf(), config, places, pages, diagnostics })
+    Ok(SiteSource {
+        root: root.to_path_buf(),
+        config,
+        places,
+        pages,
+        diagnostics,
+    })
 }
 
 fn read_markdown_dir(root: &Path, dir: &str, diagnostics: &mut Vec<Diagnostic>) -> Result<Vec<ContentFile>, Error> {
@@ -73,8 +79,13 @@ fn read_markdown_dir(root: &Path, dir: &str, diagnostics: &mut Vec<Diagnostic>) 
         }
         if !name.ends_with(".md") {
             diagnostics.push(
-                Diagnostic::warning(&relative, Position::new(1, 1), "fichier-ignore", "ce fichier n'est pas lu : seuls les fichiers .md le sont")
-                    .with_hint("renommez-le en .md s'il décrit un lieu, ou déplacez-le"),
+                Diagnostic::warning(
+                    &relative,
+                    Position::new(1, 1),
+                    "fichier-ignore",
+                    "ce fichier n'est pas lu : seuls les fichiers .md le sont",
+                )
+                .with_hint("renommez-le en .md s'il décrit un lieu, ou déplacez-le"),
             );
             continue;
         }
@@ -85,7 +96,11 @@ fn read_markdown_dir(root: &Path, dir: &str, diagnostics: &mut Vec<Diagnostic>) 
                     &relative,
                     Position::new(1, 1),
                     "taille",
-                    format!("le fichier fait {} Kio, le maximum est {} Kio", size / 1024, MAX_FILE_BYTES / 1024),
+                    format!(
+                        "le fichier fait {} Kio, le maximum est {} Kio",
+                        size / 1024,
+                        MAX_FILE_BYTES / 1024
+                    ),
                 )
                 .with_hint("raccourcissez la présentation ; une fiche tient en quelques paragraphes"),
             );
@@ -100,8 +115,15 @@ fn read_markdown_dir(root: &Path, dir: &str, diagnostics: &mut Vec<Diagnostic>) 
                 let line = valid.matches('\n').count() as u32 + 1;
                 let column = valid.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) as u32 + 1;
                 diagnostics.push(
-                    Diagnostic::error(&relative, Position::new(line, column), "encodage", "le fichier n'est pas en UTF-8")
-                        .with_hint("enregistrez le fichier en UTF-8 (dans l'éditeur : « Enregistrer sous », encodage UTF-8)"),
+                    Diagnostic::error(
+                        &relative,
+                        Position::new(line, column),
+                        "encodage",
+                        "le fichier n'est pas en UTF-8",
+                    )
+                    .with_hint(
+                        "enregistrez le fichier en UTF-8 (dans l'éditeur : « Enregistrer sous », encodage UTF-8)",
+                    ),
                 );
             }
         }
@@ -131,7 +153,13 @@ mod tests {
         let files = read_markdown_dir(dir.path(), PLACES_DIR, &mut diags).unwrap();
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].path, PathBuf::from("content/lieux/a.md"));
-        let codes: Vec<_> = diags.iter().map(|d| (d.code, d.position.line, d.position.column)).collect();
-        assert_eq!(codes, vec![("encodage", 2, 9), ("taille", 1, 1), ("fichier-ignore", 1, 1)]);
+        let codes: Vec<_> = diags
+            .iter()
+            .map(|d| (d.code, d.position.line, d.position.column))
+            .collect();
+        assert_eq!(
+            codes,
+            vec![("encodage", 2, 9), ("taille", 1, 1), ("fichier-ignore", 1, 1)]
+        );
     }
 }

@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "annuaire", version, about = "Génère le site de l'annuaire des lieux de médiation numérique d'un département")]
+#[command(
+    name = "annuaire",
+    version,
+    about = "Génère le site de l'annuaire des lieux de médiation numérique d'un département"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -81,10 +85,20 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<i32, Error> {
     match command {
         Command::Build { root, output, base_url } => {
-            let options = BuildOptions { root, output, base_url, ..Default::default() };
+            let options = BuildOptions {
+                root,
+                output,
+                base_url,
+                ..Default::default()
+            };
             let report = pipeline::build(&options)?;
             eprint!("{}", diagnostics::render_human(&report.diagnostics));
-            eprintln!("Site construit dans {} : {} lieux, {} fichiers.", options.output_dir().display(), report.places, report.files);
+            eprintln!(
+                "Site construit dans {} : {} lieux, {} fichiers.",
+                options.output_dir().display(),
+                report.places,
+                report.files
+            );
             Ok(0)
         }
         Command::Check { root, format } => {
@@ -100,7 +114,9 @@ fn run(command: Command) -> Result<i32, Error> {
             serve::serve(serve::ServeOptions { root, port, output })?;
             Ok(0)
         }
-        Command::New { what: NewCommand::Lieu { nom, root } } => {
+        Command::New {
+            what: NewCommand::Lieu { nom, root },
+        } => {
             let path = scaffold::new_place(&root, &nom, pipeline::today())?;
             println!("Fiche créée : {}", path.display());
             println!("Remplissez-la, puis vérifiez-la avec : annuaire check");

@@ -16,18 +16,42 @@ fn options() -> Options {
 }
 
 /// Renders Markdown. Headings are shifted so that the body's `#` becomes
-/// `heading_base` (the page already has its own `h1`).
-pub fn render(markdown: &str, heading_base: u8) -> String {
+/// `heading_base` (the page already has its own `h1`). Site-relative links
+/// (`/donnees/lieux.csv`) are rewritten under `base_path`, so that they work
+/// when the site is published in a sub-folder.
+pub fn render(markdown: &str, heading_base: u8, base_path: &str) -> String {
     let shift = heading_base.saturating_sub(1);
     let parser = Parser::new_ext(markdown, options()).filter_map(|event| match event {
         Event::Html(_) | Event::InlineHtml(_) => None,
-        Event::Start(Tag::Heading { level, id, classes, attrs }) => Some(Event::Start(Tag::Heading {
+        Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) => Some(Event::Start(Tag::Heading {
             level: shift_heading(level, shift),
             id,
             classes,
             attrs,
         })),
         Event::End(TagEnd::Heading(level)) => Some(Event::End(TagEnd::Heading(shift_heading(level, shift)))),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            let dest_url = match dest_url.strip_prefix('/') {
+                Some(rest) if !rest.starts_with('/') => format!("{base_path}{rest}").into(),
+                _ => dest_url,
+            };
+            Some(Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }))
+        }
         // Remote images would leak readers' addresses and weigh on their data plan.
         Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
         other => Some(other),
@@ -46,8 +70,30 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     BUILDER.get_or_init(|| {
         let tags: HashSet<&str> = [
-            "p", "br", "strong", "em", "del", "ul", "ol", "li", "a", "h2", "h3", "h4", "h5", "h6", "blockquote", "code",
-            "pre", "hr", "table", "thead", "tbody", "tr", "th", "td",
+            "p",
+            "br",
+            "strong",
+            "em",
+            "del",
+            "ul",
+            "ol",
+            "li",
+            "a",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "blockquote",
+            "code",
+            "pre",
+            "hr",
+            "table",
+            "thead",
+            "tbody",
+            "tr",
+            "th",
+            "td",
         ]
         .into_iter()
         .collect();
@@ -59,6 +105,15 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
             .url_schemes(["https", "mailto", "tel"].into_iter().collect())
             .url_relative(ammonia::UrlRelative::PassThrough)
             .link_rel(Some("noopener noreferrer"))
+            // Scheme-relative URLs (`//host/…`) would leave the site while
+            // looking relative: only path-relative links pass.
+            .attribute_filter(|_, attribute, value| {
+                if attribute == "href" && (value.starts_with("//") || value.contains('\\')) {
+                    None
+                } else {
+                    Some(value.into())
+                }
+            })
             .strip_comments(true);
         b
     })
@@ -99,8 +154,9 @@ mod tests {
     #[test]
     fn raw_html_and_dangerous_links_are_removed() {
         let html = render(
-            "# Titre\n\n<script>alert(1)</script>\n\nTexte <b onclick=x>gras</b> [a](javascript:alert(1)) [b](https://ok.fr) [c](/lieux/x/) ![i](https://img.fr/x.png)",
+            "# Titre\n\n<script>alert(1)</script>\n\nTexte <b onclick=x>gras</b> [a](javascript:alert(1)) [b](https://ok.fr) [c](/lieux/x/) ![i](https://img.fr/x.png) [d](//evil.fr/)",
             2,
+            "/sous-dossier/",
         );
         assert!(html.contains("<h2>Titre</h2>"), "{html}");
         assert!(!html.contains("script"), "{html}");
@@ -108,7 +164,8 @@ mod tests {
         assert!(!html.contains("javascript"), "{html}");
         assert!(!html.contains("img"), "{html}");
         assert!(html.contains("href=\"https://ok.fr\""), "{html}");
-        assert!(html.contains("href=\"/lieux/x/\""), "{html}");
+        assert!(html.contains("href=\"/sous-dossier/lieux/x/\""), "{html}");
+        assert!(!html.contains("evil.fr"), "{html}");
     }
 
     #[test]

@@ -53,14 +53,25 @@ pub fn today() -> NaiveDate {
 
 /// Loads and validates; returns the site model and every warning, or every error.
 pub fn prepare(root: &Path, base_url: Option<&str>) -> Result<(Site, Vec<Diagnostic>), Error> {
-    let SiteSource { config, places, pages, diagnostics: mut problems, .. } = load::load_site(root)?;
+    let SiteSource {
+        config,
+        places,
+        pages,
+        diagnostics: mut problems,
+        ..
+    } = load::load_site(root)?;
     let mut config = config;
     if let Some(url) = base_url {
         config.url_de_base = url.to_string();
     }
     let territories = Territories::embedded();
     let today = today();
-    let ctx = Context { territories, departements: &config.departements, today, stale_months: config.fraicheur_mois };
+    let ctx = Context {
+        territories,
+        departements: &config.departements,
+        today,
+        stale_months: config.fraicheur_mois,
+    };
     let (valid_places, place_problems) = validate::validate_places(&places, &ctx);
     problems.extend(place_problems);
     let mut valid_pages = Vec::new();
@@ -87,7 +98,10 @@ pub fn render_all(site: &Site, theme: &Theme, root: &Path, options: &RenderOptio
         }
     }
     for (path, bytes) in &theme.static_files {
-        files.push(OutputFile { path: format!("static/{path}"), bytes: bytes.clone() });
+        files.push(OutputFile {
+            path: format!("static/{path}"),
+            bytes: bytes.clone(),
+        });
     }
     files.extend(site_static_files(root)?);
     // Later entries win (the site's own static files over the theme's).
@@ -120,7 +134,10 @@ fn site_static_files(root: &Path) -> Result<Vec<OutputFile>, Error> {
         }
         let rel = load::relative_path(&dir, entry.path());
         let bytes = std::fs::read(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
-        files.push(OutputFile { path: format!("static/{}", rel.to_string_lossy()), bytes });
+        files.push(OutputFile {
+            path: format!("static/{}", rel.to_string_lossy()),
+            bytes,
+        });
     }
     Ok(files)
 }
@@ -130,7 +147,11 @@ pub fn check(root: &Path) -> Result<Report, Error> {
     let (site, warnings) = prepare(root, None)?;
     let theme = Theme::load(root, &site.config.theme)?;
     let files = render_all(&site, &theme, root, &RenderOptions::default())?;
-    Ok(Report { diagnostics: warnings, places: site.places.len(), files: files.len() })
+    Ok(Report {
+        diagnostics: warnings,
+        places: site.places.len(),
+        files: files.len(),
+    })
 }
 
 /// `annuaire build`.
@@ -139,5 +160,9 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
     let theme = Theme::load(&options.root, &site.config.theme)?;
     let files = render_all(&site, &theme, &options.root, &options.render)?;
     crate::write::write_site(&options.output_dir(), &files)?;
-    Ok(Report { diagnostics: warnings, places: site.places.len(), files: files.len() })
+    Ok(Report {
+        diagnostics: warnings,
+        places: site.places.len(),
+        files: files.len(),
+    })
 }

@@ -148,21 +148,44 @@ struct CommuneGroup {
 }
 
 /// Months in French, for dates residents read.
-const MONTHS: [&str; 12] =
-    ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"];
+const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
 
 pub fn french_date(date: chrono::NaiveDate) -> String {
     use chrono::Datelike;
-    let day = if date.day() == 1 { "1er".to_string() } else { date.day().to_string() };
+    let day = if date.day() == 1 {
+        "1er".to_string()
+    } else {
+        date.day().to_string()
+    };
     format!("{} {} {}", day, MONTHS[date.month0() as usize], date.year())
 }
 
 fn french_km(km: f64) -> String {
-    if km < 10.0 { format!("{:.1} km", km).replace('.', ",") } else { format!("{:.0} km", km) }
+    if km < 10.0 {
+        format!("{:.1} km", km).replace('.', ",")
+    } else {
+        format!("{:.0} km", km)
+    }
 }
 
 fn phone(normalized: &str) -> Phone {
-    Phone { href: format!("tel:{normalized}"), display: text::display_phone(normalized) }
+    Phone {
+        href: format!("tel:{normalized}"),
+        display: text::display_phone(normalized),
+    }
 }
 
 struct Renderer<'a> {
@@ -181,22 +204,35 @@ impl Renderer<'_> {
     fn render(&self, template: &str, page: tera::Context) -> Result<String, Error> {
         let mut context = self.site_context.clone();
         context.extend(page);
-        self.tera.render(template, &context).map_err(|e| from_tera(template, &e))
+        self.tera
+            .render(template, &context)
+            .map_err(|e| from_tera(template, &e))
     }
 
     /// Home, then `trail`.
     fn crumbs(&self, trail: Vec<Link>) -> serde_json::Value {
-        let mut items = vec![Link { label: "Accueil".into(), url: self.base.clone() }];
+        let mut items = vec![Link {
+            label: "Accueil".into(),
+            url: self.base.clone(),
+        }];
         items.extend(trail);
         json(&items)
     }
 
     fn commune_link(&self, commune: &CommuneEntry) -> Link {
-        Link { label: commune.nom.clone(), url: self.url(&urls::commune(&commune.slug)) }
+        Link {
+            label: commune.nom.clone(),
+            url: self.url(&urls::commune(&commune.slug)),
+        }
     }
 
     fn typologie_labels(&self, place: &Place) -> Vec<String> {
-        place.lieu.typologie.iter().map(|t| self.typologie.label(t).unwrap_or(t).to_string()).collect()
+        place
+            .lieu
+            .typologie
+            .iter()
+            .map(|t| self.typologie.label(t).unwrap_or(t).to_string())
+            .collect()
     }
 
     fn summary(&self, index: usize, distance: Option<f64>) -> PlaceSummary {
@@ -228,21 +264,31 @@ impl Renderer<'_> {
         let place = &self.site.places[index];
         let lieu = &place.lieu;
         let config = &self.site.config;
-        let commune = self.site.commune_index(&place.commune_code).map(|i| &self.site.communes[i]);
-        let commune_link = commune
-            .map(|c| self.commune_link(c))
-            .unwrap_or_else(|| Link { label: lieu.commune.clone(), url: self.url("") });
+        let commune = self
+            .site
+            .commune_index(&place.commune_code)
+            .map(|i| &self.site.communes[i]);
+        let commune_link = commune.map(|c| self.commune_link(c)).unwrap_or_else(|| Link {
+            label: lieu.commune.clone(),
+            url: self.url(""),
+        });
         let epci = place
             .epci_siren
             .as_deref()
             .and_then(|s| self.site.epci_index(s))
             .map(|i| &self.site.epcis[i])
-            .map(|e| Link { label: e.nom.clone(), url: self.url(&urls::epci(&e.siren)) });
+            .map(|e| Link {
+                label: e.nom.clone(),
+                url: self.url(&urls::epci(&e.siren)),
+            });
         let departement = self
             .site
             .departement_index(&place.departement)
             .map(|i| &self.site.departements[i])
-            .map(|d| Link { label: d.nom.clone(), url: self.url(&urls::departement(&d.code)) });
+            .map(|d| Link {
+                label: d.nom.clone(),
+                url: self.url(&urls::departement(&d.code)),
+            });
         let page_url = format!("{}{}", config.base_url(), urls::place(&lieu.id));
         let subject = format!("Erreur sur la fiche « {} »", lieu.nom);
         let body = format!(
@@ -260,7 +306,13 @@ impl Renderer<'_> {
             .as_ref()
             .map(|t| t.replace("{chemin}", &place.source.path.to_string_lossy().replace('\\', "/")));
         let same_commune = commune
-            .map(|c| c.places.iter().filter(|&&i| i != index).map(|&i| self.summary(i, None)).collect())
+            .map(|c| {
+                c.places
+                    .iter()
+                    .filter(|&&i| i != index)
+                    .map(|&i| self.summary(i, None))
+                    .collect()
+            })
             .unwrap_or_default();
         let mut labels = lieu.formations_labels.clone();
         labels.extend(lieu.autres_formations_labels.iter().cloned());
@@ -277,8 +329,22 @@ impl Renderer<'_> {
             departement,
             telephone: lieu.telephone.as_deref().map(phone),
             courriels: lieu.courriels.clone(),
-            sites: lieu.site_web.iter().map(|u| Link { label: display_url(u), url: u.clone() }).collect(),
-            services: lieu.services.iter().map(|s| Link { label: s.clone(), url: self.url(&urls::service(s)) }).collect(),
+            sites: lieu
+                .site_web
+                .iter()
+                .map(|u| Link {
+                    label: display_url(u),
+                    url: u.clone(),
+                })
+                .collect(),
+            services: lieu
+                .services
+                .iter()
+                .map(|s| Link {
+                    label: s.clone(),
+                    url: self.url(&urls::service(s)),
+                })
+                .collect(),
             publics: lieu.publics_specifiquement_adresses.clone(),
             prise_en_charge: lieu.prise_en_charge_specifique.clone(),
             frais: lieu.frais_a_charge.clone(),
@@ -302,9 +368,10 @@ impl Renderer<'_> {
             report_mailto,
             latitude: lieu.latitude,
             longitude: lieu.longitude,
-            osm_url: lieu.latitude.zip(lieu.longitude).map(|(lat, lon)| {
-                format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}")
-            }),
+            osm_url: lieu
+                .latitude
+                .zip(lieu.longitude)
+                .map(|(lat, lon)| format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}")),
             same_commune,
         }
     }
@@ -325,20 +392,28 @@ impl Renderer<'_> {
     }
 
     fn service_rows(&self, places: &[usize]) -> Vec<ServiceRow> {
-        let vocabulary = schema::vocabulary("services").map(|v| v.values.as_slice()).unwrap_or(&[]);
+        let vocabulary = schema::vocabulary("services")
+            .map(|v| v.values.as_slice())
+            .unwrap_or(&[]);
         vocabulary
             .iter()
             .map(|v| ServiceRow {
                 label: v.value.clone(),
                 url: self.url(&urls::service(&v.value)),
-                count: places.iter().filter(|&&i| self.site.places[i].lieu.services.contains(&v.value)).count(),
+                count: places
+                    .iter()
+                    .filter(|&&i| self.site.places[i].lieu.services.contains(&v.value))
+                    .count(),
             })
             .collect()
     }
 }
 
 fn display_url(url: &str) -> String {
-    let s = url.trim_start_matches("https://").trim_start_matches("http://").trim_start_matches("www.");
+    let s = url
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_start_matches("www.");
     s.trim_end_matches('/').to_string()
 }
 
@@ -360,7 +435,11 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
     let base = config.base_path();
     let tera = theme.tera()?;
     let url = |p: &str| format!("{base}{p}");
-    let accessibility_page = site.pages.iter().find(|p| p.page.slug == "accessibilite").map(|p| url(&urls::page(&p.page.slug)));
+    let accessibility_page = site
+        .pages
+        .iter()
+        .find(|p| p.page.slug == "accessibilite")
+        .map(|p| url(&urls::page(&p.page.slug)));
     let site_view = SiteView {
         titre: &config.titre,
         editeur: &config.editeur,
@@ -368,17 +447,35 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
         base_url: config.base_url(),
         contact_nom: &config.contact.nom,
         contact_courriel: &config.contact.courriel,
-        contact_telephone: config.contact.telephone.as_deref().and_then(text::normalize_phone).map(|p| phone(&p)),
+        contact_telephone: config
+            .contact
+            .telephone
+            .as_deref()
+            .and_then(text::normalize_phone)
+            .map(|p| phone(&p)),
         accessibilite: &config.accessibilite,
         accessibility_page,
-        logo: config.logo.as_ref().map(|l| url(&format!("static/{}", l.trim_start_matches('/')))),
+        logo: config
+            .logo
+            .as_ref()
+            .map(|l| url(&format!("static/{}", l.trim_start_matches('/')))),
         logo_alt: config.logo_alt.as_deref().unwrap_or(""),
         departements: site
             .departements
             .iter()
-            .map(|d| Link { label: d.nom.clone(), url: url(&urls::departement(&d.code)) })
+            .map(|d| Link {
+                label: d.nom.clone(),
+                url: url(&urls::departement(&d.code)),
+            })
             .collect(),
-        footer_pages: site.pages.iter().map(|p| Link { label: p.page.titre.clone(), url: url(&urls::page(&p.page.slug)) }).collect(),
+        footer_pages: site
+            .pages
+            .iter()
+            .map(|p| Link {
+                label: p.page.titre.clone(),
+                url: url(&urls::page(&p.page.slug)),
+            })
+            .collect(),
         live_reload: options.live_reload,
         nb_lieux: site.places.len(),
         attribution_territoires: crate::territories::ATTRIBUTION,
@@ -392,11 +489,17 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
         tera,
         base: base.clone(),
         site_context,
-        typologie: schema::vocabulary("typologie").ok_or_else(|| Error::Internal("vocabulaire typologie absent".into()))?,
+        typologie: schema::vocabulary("typologie")
+            .ok_or_else(|| Error::Internal("vocabulaire typologie absent".into()))?,
     };
 
     let mut out = Vec::new();
-    let mut html = |path: String, body: String| out.push(OutputFile { path, bytes: body.into_bytes() });
+    let mut html = |path: String, body: String| {
+        out.push(OutputFile {
+            path,
+            bytes: body.into_bytes(),
+        })
+    };
 
     // Home.
     let all: Vec<usize> = (0..site.places.len()).collect();
@@ -415,12 +518,23 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
     );
 
     // All places, grouped by commune.
-    let mut groups: Vec<(&CommuneEntry, Vec<usize>)> =
-        site.communes.iter().filter(|c| !c.places.is_empty()).map(|c| (c, c.places.clone())).collect();
-    groups.sort_by(|a, b| text::fold(&a.0.nom).cmp(&text::fold(&b.0.nom)).then(a.0.code.cmp(&b.0.code)));
+    let mut groups: Vec<(&CommuneEntry, Vec<usize>)> = site
+        .communes
+        .iter()
+        .filter(|c| !c.places.is_empty())
+        .map(|c| (c, c.places.clone()))
+        .collect();
+    groups.sort_by(|a, b| {
+        text::fold(&a.0.nom)
+            .cmp(&text::fold(&b.0.nom))
+            .then(a.0.code.cmp(&b.0.code))
+    });
     let groups: Vec<CommuneGroup> = groups
         .into_iter()
-        .map(|(c, places)| CommuneGroup { commune: renderer.commune_link(c), places: renderer.summaries(&places) })
+        .map(|(c, places)| CommuneGroup {
+            commune: renderer.commune_link(c),
+            places: renderer.summaries(&places),
+        })
         .collect();
     html(
         urls::index_file("lieux/"),
@@ -430,7 +544,13 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
                 ("groups", json(&groups)),
                 ("services", json(&renderer.service_rows(&all))),
                 ("section", json(&"lieux")),
-                ("breadcrumbs", renderer.crumbs(vec![Link { label: "Tous les lieux".into(), url: url("lieux/") }])),
+                (
+                    "breadcrumbs",
+                    renderer.crumbs(vec![Link {
+                        label: "Tous les lieux".into(),
+                        url: url("lieux/"),
+                    }]),
+                ),
             ]),
         )?,
     );
@@ -441,10 +561,16 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
         let trail: Vec<Link> = [view.departement.clone(), view.epci.clone(), Some(view.commune.clone())]
             .into_iter()
             .flatten()
-            .chain([Link { label: view.nom.clone(), url: view.url.clone() }])
+            .chain([Link {
+                label: view.nom.clone(),
+                url: view.url.clone(),
+            }])
             .collect();
         let page = context(vec![("breadcrumbs", renderer.crumbs(trail)), ("lieu", json(&view))]);
-        html(urls::index_file(&urls::place(&view.id)), renderer.render("lieu.html", page)?);
+        html(
+            urls::index_file(&urls::place(&view.id)),
+            renderer.render("lieu.html", page)?,
+        );
     }
 
     // One page per service.
@@ -461,7 +587,13 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
             renderer.render(
                 "service.html",
                 context(vec![
-                    ("breadcrumbs", renderer.crumbs(vec![Link { label: label.clone(), url: service.url.clone() }])),
+                    (
+                        "breadcrumbs",
+                        renderer.crumbs(vec![Link {
+                            label: label.clone(),
+                            url: service.url.clone(),
+                        }]),
+                    ),
                     ("service", json(&service)),
                     ("places", json(&renderer.summaries(&places))),
                 ]),
@@ -476,7 +608,12 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
             .iter()
             .map(|&i| {
                 let e = &site.epcis[i];
-                EpciRow { nom: e.nom.clone(), url: url(&urls::epci(&e.siren)), communes: e.communes.len(), count: e.places.len() }
+                EpciRow {
+                    nom: e.nom.clone(),
+                    url: url(&urls::epci(&e.siren)),
+                    communes: e.communes.len(),
+                    count: e.places.len(),
+                }
             })
             .collect();
         let view = json(&serde_json::json!({
@@ -492,7 +629,10 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
                     ("section", json(&"territoires")),
                     (
                         "breadcrumbs",
-                        renderer.crumbs(vec![Link { label: d.nom.clone(), url: url(&urls::departement(&d.code)) }]),
+                        renderer.crumbs(vec![Link {
+                            label: d.nom.clone(),
+                            url: url(&urls::departement(&d.code)),
+                        }]),
                     ),
                     ("departement", view),
                     ("epcis", json(&epcis)),
@@ -505,14 +645,21 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
     }
     for e in &site.epcis {
         let departements: Vec<Link> = {
-            let mut codes: Vec<&str> = e.communes.iter().map(|&c| site.communes[c].departement.as_str()).collect();
+            let mut codes: Vec<&str> = e
+                .communes
+                .iter()
+                .map(|&c| site.communes[c].departement.as_str())
+                .collect();
             codes.sort();
             codes.dedup();
             codes
                 .into_iter()
                 .filter_map(|c| site.departement_index(c))
                 .map(|i| &site.departements[i])
-                .map(|d| Link { label: d.nom.clone(), url: url(&urls::departement(&d.code)) })
+                .map(|d| Link {
+                    label: d.nom.clone(),
+                    url: url(&urls::departement(&d.code)),
+                })
                 .collect()
         };
         let view = serde_json::json!({
@@ -531,7 +678,10 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
                             departements
                                 .iter()
                                 .cloned()
-                                .chain([Link { label: e.nom.clone(), url: url(&urls::epci(&e.siren)) }])
+                                .chain([Link {
+                                    label: e.nom.clone(),
+                                    url: url(&urls::epci(&e.siren)),
+                                }])
                                 .collect(),
                         ),
                     ),
@@ -550,11 +700,17 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
             .as_deref()
             .and_then(|s| site.epci_index(s))
             .map(|i| &site.epcis[i])
-            .map(|e| Link { label: e.nom.clone(), url: url(&urls::epci(&e.siren)) });
+            .map(|e| Link {
+                label: e.nom.clone(),
+                url: url(&urls::epci(&e.siren)),
+            });
         let departement = site
             .departement_index(&c.departement)
             .map(|i| &site.departements[i])
-            .map(|d| Link { label: d.nom.clone(), url: url(&urls::departement(&d.code)) });
+            .map(|d| Link {
+                label: d.nom.clone(),
+                url: url(&urls::departement(&d.code)),
+            });
         let nearest: Vec<PlaceSummary> = c.nearest.iter().map(|&(i, km)| renderer.summary(i, Some(km))).collect();
         let view = serde_json::json!({
             "code": c.code, "nom": c.nom, "codes_postaux": c.codes_postaux.join(", "),
@@ -569,7 +725,10 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
                     (
                         "breadcrumbs",
                         renderer.crumbs(
-                            [departement.clone(), epci.clone(), Some(renderer.commune_link(c))].into_iter().flatten().collect(),
+                            [departement.clone(), epci.clone(), Some(renderer.commune_link(c))]
+                                .into_iter()
+                                .flatten()
+                                .collect(),
                         ),
                     ),
                     ("commune", view),
@@ -585,10 +744,16 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
     // Free pages.
     for p in &site.pages {
         let view = serde_json::json!({ "titre": p.page.titre, "description": p.page.description, "html": p.html, "slug": p.page.slug });
-        let trail = vec![Link { label: p.page.titre.clone(), url: url(&urls::page(&p.page.slug)) }];
+        let trail = vec![Link {
+            label: p.page.titre.clone(),
+            url: url(&urls::page(&p.page.slug)),
+        }];
         html(
             urls::index_file(&urls::page(&p.page.slug)),
-            renderer.render("page.html", context(vec![("breadcrumbs", renderer.crumbs(trail)), ("page", view)]))?,
+            renderer.render(
+                "page.html",
+                context(vec![("breadcrumbs", renderer.crumbs(trail)), ("page", view)]),
+            )?,
         );
     }
 
@@ -606,7 +771,9 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
     let mut tail = vec![
         OutputFile {
             path: "sitemap.xml".into(),
-            bytes: renderer.render("sitemap.xml", context(vec![("urls", json(&page_urls))]))?.into_bytes(),
+            bytes: renderer
+                .render("sitemap.xml", context(vec![("urls", json(&page_urls))]))?
+                .into_bytes(),
         },
         OutputFile {
             path: "robots.txt".into(),
@@ -630,7 +797,9 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
 }
 
 fn css_colour(value: &str) -> String {
-    crate::colour::parse_hex(value).map(crate::colour::to_css).unwrap_or_else(|| "#1d4f91".to_string())
+    crate::colour::parse_hex(value)
+        .map(crate::colour::to_css)
+        .unwrap_or_else(|| "#1d4f91".to_string())
 }
 
 fn epci_kind_label(kind: &str) -> &'static str {
@@ -673,7 +842,10 @@ mod tests {
 
     #[test]
     fn french_formats() {
-        assert_eq!(french_date(chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()), "1er mars 2026");
+        assert_eq!(
+            french_date(chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()),
+            "1er mars 2026"
+        );
         assert_eq!(french_km(3.24), "3,2 km");
         assert_eq!(french_km(12.6), "13 km");
         assert_eq!(format_thousands(77130), "77\u{202f}130");

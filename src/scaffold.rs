@@ -89,7 +89,9 @@ fn yaml_quote(s: &str) -> String {
 pub fn new_place(root: &Path, nom: &str, today: chrono::NaiveDate) -> Result<PathBuf, Error> {
     let id = slugify(nom);
     if id.is_empty() {
-        return Err(Error::Internal(format!("impossible de tirer un identifiant du nom « {nom} »")));
+        return Err(Error::Internal(format!(
+            "impossible de tirer un identifiant du nom « {nom} »"
+        )));
     }
     let dir = root.join(PLACES_DIR);
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -99,6 +101,7 @@ pub fn new_place(root: &Path, nom: &str, today: chrono::NaiveDate) -> Result<Pat
         .create_new(true)
         .open(&path)
         .map_err(|e| Error::io(&path, e))?;
-    std::io::Write::write_all(&mut file, place_template(&id, nom, today).as_bytes()).map_err(|e| Error::io(&path, e))?;
+    std::io::Write::write_all(&mut file, place_template(&id, nom, today).as_bytes())
+        .map_err(|e| Error::io(&path, e))?;
     Ok(path)
 }

@@ -180,7 +180,10 @@ fn load_vocabularies(json: &str) -> Result<Vec<Vocabulary>, String> {
         let values = items
             .iter()
             .filter_map(|item| match item {
-                serde_json::Value::String(s) => Some(VocabularyValue { value: s.clone(), label: s.clone() }),
+                serde_json::Value::String(s) => Some(VocabularyValue {
+                    value: s.clone(),
+                    label: s.clone(),
+                }),
                 serde_json::Value::Object(o) => {
                     let value = o.get("value")?.as_str()?.to_string();
                     let label = o.get("label").and_then(|l| l.as_str()).unwrap_or(&value).to_string();
@@ -233,7 +236,10 @@ mod tests {
     fn vocabularies_cover_closed_fields() {
         assert_eq!(vocabulary("typologie").unwrap().values.len(), 92);
         assert_eq!(vocabulary("services").unwrap().values.len(), 9);
-        assert_eq!(vocabulary("typologie").unwrap().label("BIB"), Some("Bibliothèque / Médiathèque"));
+        assert_eq!(
+            vocabulary("typologie").unwrap().label("BIB"),
+            Some("Bibliothèque / Médiathèque")
+        );
         let labels = schema().field("formations_labels").unwrap().pattern.as_ref().unwrap();
         assert!(labels.is_match(ETAPES_NUMERIQUES_SCHEMA));
         assert!(!labels.is_match(ETAPES_NUMERIQUES_VOCABULARY));

@@ -42,7 +42,11 @@ pub fn rebuild(options: &BuildOptions, state: &Mutex<BuildState>) -> bool {
             state.version += 1;
             state.erreurs.clear();
             eprint!("{}", diagnostics::render_human(&report.diagnostics));
-            eprintln!("Site reconstruit en {} ms ({} lieux).", started.elapsed().as_millis(), report.places);
+            eprintln!(
+                "Site reconstruit en {} ms ({} lieux).",
+                started.elapsed().as_millis(),
+                report.places
+            );
             true
         }
         Err(Error::Content(diags)) => {
@@ -59,7 +63,11 @@ pub fn rebuild(options: &BuildOptions, state: &Mutex<BuildState>) -> bool {
 }
 
 fn one_line(d: &Diagnostic) -> String {
-    diagnostics::render_human(std::slice::from_ref(d)).lines().take(2).collect::<Vec<_>>().join(" — ")
+    diagnostics::render_human(std::slice::from_ref(d))
+        .lines()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" — ")
 }
 
 pub fn serve(options: ServeOptions) -> Result<(), Error> {
@@ -85,18 +93,34 @@ pub fn serve(options: ServeOptions) -> Result<(), Error> {
     for watched in ["content", "themes", "static", crate::config::CONFIG_FILE] {
         let path = options.root.join(watched);
         if path.exists() {
-            let mode = if path.is_dir() { RecursiveMode::Recursive } else { RecursiveMode::NonRecursive };
+            let mode = if path.is_dir() {
+                RecursiveMode::Recursive
+            } else {
+                RecursiveMode::NonRecursive
+            };
             debouncer
                 .watch(&path, mode)
                 .map_err(|e| Error::Internal(format!("surveillance de {} impossible : {e}", path.display())))?;
         }
     }
     std::thread::spawn(move || {
-        for events in rx {
-            let Ok(events) = events else { continue };
-            // Our own output may sit under the root: its changes are not edits.
-            let relevant = events.iter().any(|e| e.paths.iter().any(|p| !p.starts_with(&watch_options.output_dir())));
-            if relevant {
+        let output = watch_options.output_dir();
+        // Our own output may sit under a watched folder: its changes are not edits.
+        let is_edit = |batch: &notify_debouncer_full::DebounceEventResult| {
+            batch.as_ref().is_ok_and(|events| {
+                events.iter().any(|e| {
+                    // Reading files (our own build does) is not an edit.
+                    !matches!(e.kind, notify::EventKind::Access(_)) && e.paths.iter().any(|p| !p.starts_with(&output))
+                })
+            })
+        };
+        while let Ok(batch) = rx.recv() {
+            let mut edited = is_edit(&batch);
+            // An editor's save often comes as several batches: one rebuild covers them all.
+            while let Ok(more) = rx.try_recv() {
+                edited |= is_edit(&more);
+            }
+            if edited {
                 rebuild(&watch_options, &watch_state);
             }
         }

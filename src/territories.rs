@@ -89,17 +89,42 @@ impl Territories {
         })
     }
 
-    pub fn parse(communes: &str, epci: &str, departements: &str, regions: &str, outlines: &str) -> Result<Self, String> {
-        let communes: Vec<Commune> = read_csv::<CommuneRow>(communes)?.into_iter().map(Commune::from).collect();
+    pub fn parse(
+        communes: &str,
+        epci: &str,
+        departements: &str,
+        regions: &str,
+        outlines: &str,
+    ) -> Result<Self, String> {
+        let communes: Vec<Commune> = read_csv::<CommuneRow>(communes)?
+            .into_iter()
+            .map(Commune::from)
+            .collect();
         let epcis: Vec<Epci> = read_csv::<EpciRow>(epci)?.into_iter().map(Epci::from).collect();
         let departements: Vec<Departement> = read_csv::<DepartementRow>(departements)?
             .into_iter()
-            .map(|r| Departement { code: r.code, nom: r.nom, region: r.region, chef_lieu: r.chef_lieu })
+            .map(|r| Departement {
+                code: r.code,
+                nom: r.nom,
+                region: r.region,
+                chef_lieu: r.chef_lieu,
+            })
             .collect();
-        let regions = read_csv::<RegionRow>(regions)?.into_iter().map(|r| (r.code, r.nom)).collect();
-        let commune_index = communes.iter().enumerate().map(|(i, c)| (c.code_insee.clone(), i)).collect();
+        let regions = read_csv::<RegionRow>(regions)?
+            .into_iter()
+            .map(|r| (r.code, r.nom))
+            .collect();
+        let commune_index = communes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.code_insee.clone(), i))
+            .collect();
         let epci_index = epcis.iter().enumerate().map(|(i, e)| (e.siren.clone(), i)).collect();
-        let departement_index = departements.iter().enumerate().map(|(i, d)| (d.code.clone(), i)).collect();
+        let departement_index = departements
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.code.clone(), i))
+            .collect();
         Ok(Territories {
             communes,
             epcis,
@@ -138,7 +163,9 @@ impl Territories {
 
     /// Communes having this postcode, in code order.
     pub fn communes_with_postcode<'a>(&'a self, postcode: &'a str) -> impl Iterator<Item = &'a Commune> + 'a {
-        self.communes.iter().filter(move |c| c.codes_postaux.iter().any(|p| p == postcode))
+        self.communes
+            .iter()
+            .filter(move |c| c.codes_postaux.iter().any(|p| p == postcode))
     }
 
     /// Whether a point lies in the département, with a tolerance for the
@@ -157,10 +184,11 @@ impl Territories {
             return None;
         }
         let margin = tolerance_km / 111.0;
-        let (min_lat, max_lat, min_lon, max_lon) = points.iter().fold(
-            (f64::MAX, f64::MIN, f64::MAX, f64::MIN),
-            |(a, b, c, d), p| (a.min(p.lat), b.max(p.lat), c.min(p.lon), d.max(p.lon)),
-        );
+        let (min_lat, max_lat, min_lon, max_lon) = points
+            .iter()
+            .fold((f64::MAX, f64::MIN, f64::MAX, f64::MIN), |(a, b, c, d), p| {
+                (a.min(p.lat), b.max(p.lat), c.min(p.lon), d.max(p.lon))
+            });
         Some(
             point.lat >= min_lat - margin
                 && point.lat <= max_lat + margin
@@ -273,7 +301,10 @@ fn parse_outlines(geojson_text: &str) -> Result<HashMap<String, Rings>, String> 
             .into_iter()
             .filter_map(|p| p.into_iter().next())
             .map(|ring| {
-                ring.into_iter().filter(|c| c.as_slice().len() >= 2).map(|c| (c[0], c[1])).collect()
+                ring.into_iter()
+                    .filter(|c| c.as_slice().len() >= 2)
+                    .map(|c| (c[0], c[1]))
+                    .collect()
             })
             .collect();
         out.insert(code, rings);
@@ -307,7 +338,11 @@ fn distance_to_ring_km(ring: &[(f64, f64)], p: LatLon) -> f64 {
             let (bx, by) = to_xy(w[1]);
             let (dx, dy) = (bx - ax, by - ay);
             let len2 = dx * dx + dy * dy;
-            let t = if len2 == 0.0 { 0.0 } else { (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0) };
+            let t = if len2 == 0.0 {
+                0.0
+            } else {
+                (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
+            };
             let (cx, cy) = (ax + t * dx, ay + t * dy);
             (cx * cx + cy * cy).sqrt()
         })
@@ -341,8 +376,14 @@ mod tests {
     #[test]
     fn points_are_located_in_their_departement() {
         let t = Territories::embedded();
-        let pau = LatLon { lat: 43.2951, lon: -0.3708 };
-        let bordeaux = LatLon { lat: 44.8378, lon: -0.5792 };
+        let pau = LatLon {
+            lat: 43.2951,
+            lon: -0.3708,
+        };
+        let bordeaux = LatLon {
+            lat: 44.8378,
+            lon: -0.5792,
+        };
         assert_eq!(t.contains_point("64", pau, 2.0), Some(true));
         assert_eq!(t.contains_point("64", bordeaux, 2.0), Some(false));
         assert_eq!(t.contains_point("33", bordeaux, 2.0), Some(true));
@@ -350,8 +391,14 @@ mod tests {
 
     #[test]
     fn distance_is_in_kilometres() {
-        let pau = LatLon { lat: 43.2951, lon: -0.3708 };
-        let bayonne = LatLon { lat: 43.4929, lon: -1.4748 };
+        let pau = LatLon {
+            lat: 43.2951,
+            lon: -0.3708,
+        };
+        let bayonne = LatLon {
+            lat: 43.4929,
+            lon: -1.4748,
+        };
         let d = pau.distance_km(bayonne);
         assert!((d - 91.6).abs() < 2.0, "{d}");
     }

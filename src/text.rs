@@ -40,7 +40,10 @@ pub fn slugify(s: &str) -> String {
         slug.pop();
     }
     if slug.len() > MAX_SLUG_LEN {
-        let cut = slug[..=MAX_SLUG_LEN].rfind('-').filter(|&i| i > 0).unwrap_or(MAX_SLUG_LEN);
+        let cut = slug[..=MAX_SLUG_LEN]
+            .rfind('-')
+            .filter(|&i| i > 0)
+            .unwrap_or(MAX_SLUG_LEN);
         slug.truncate(cut);
         while slug.ends_with('-') {
             slug.pop();
@@ -55,7 +58,8 @@ pub fn is_valid_slug(s: &str) -> bool {
         && !s.starts_with('-')
         && !s.ends_with('-')
         && !s.contains("--")
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// French overseas prefixes: the first digits after the trunk 0 select the
@@ -74,7 +78,9 @@ const OVERSEAS: &[(&str, &str)] = &[
     ("639", "+269"),
 ];
 
-const COUNTRY_CODES: &[&str] = &["+33", "+590", "+594", "+262", "+596", "+269", "+687", "+689", "+508", "+681"];
+const COUNTRY_CODES: &[&str] = &[
+    "+33", "+590", "+594", "+262", "+596", "+269", "+687", "+689", "+508", "+681",
+];
 
 /// Accepts the usual French ways of writing a phone number (`05 59 80 58 84`,
 /// `05.59.80.58.84`, `+33 5 59 80 58 84`, `0033559805884`) and returns the
@@ -93,7 +99,11 @@ pub fn normalize_phone(input: &str) -> Option<String> {
         }
     }
     let compact = compact.replace("+33(0)", "+33");
-    let compact = if let Some(rest) = compact.strip_prefix("00") { format!("+{rest}") } else { compact };
+    let compact = if let Some(rest) = compact.strip_prefix("00") {
+        format!("+{rest}")
+    } else {
+        compact
+    };
     if let Some(rest) = compact.strip_prefix('+') {
         let code = COUNTRY_CODES.iter().find(|c| rest.starts_with(&c[1..]))?;
         let mut national = &rest[code.len() - 1..];
@@ -106,7 +116,11 @@ pub fn normalize_phone(input: &str) -> Option<String> {
     }
     if compact.len() == 10 && compact.starts_with('0') && !compact.starts_with("00") {
         let national = &compact[1..];
-        let code = OVERSEAS.iter().find(|(p, _)| national.starts_with(p)).map(|(_, c)| *c).unwrap_or("+33");
+        let code = OVERSEAS
+            .iter()
+            .find(|(p, _)| national.starts_with(p))
+            .map(|(_, c)| *c)
+            .unwrap_or("+33");
         return Some(format!("{code}{national}"));
     }
     None
@@ -118,7 +132,9 @@ pub fn display_phone(normalized: &str) -> String {
         .iter()
         .find_map(|c| normalized.strip_prefix(c).map(|rest| (*c, rest)));
     match national {
-        Some((code, rest)) if rest.len() == 9 && code != "+687" && code != "+689" && code != "+508" && code != "+681" => {
+        Some((code, rest))
+            if rest.len() == 9 && code != "+687" && code != "+689" && code != "+508" && code != "+681" =>
+        {
             let digits = format!("0{rest}");
             digits
                 .as_bytes()
@@ -153,12 +169,16 @@ pub fn suggest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
 }
 
 pub fn is_plausible_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && !domain.starts_with('.')
         && domain.contains('.')
         && !domain.ends_with('.')
-        && !s.chars().any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | ',' | ';'))
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | ',' | ';'))
         && !domain.contains('@')
 }
 
@@ -172,7 +192,6 @@ pub fn is_web_url(s: &str) -> bool {
         None => false,
     }
 }
-
 
 /// Percent-encodes a URI component (RFC 3986 unreserved characters kept),
 /// for `mailto:` subjects and bodies.
@@ -193,7 +212,10 @@ mod tests {
 
     #[test]
     fn slugs_are_ascii_and_bounded() {
-        assert_eq!(slugify("Médiathèque d'Oloron-Sainte-Marie"), "mediatheque-d-oloron-sainte-marie");
+        assert_eq!(
+            slugify("Médiathèque d'Oloron-Sainte-Marie"),
+            "mediatheque-d-oloron-sainte-marie"
+        );
         assert_eq!(slugify("  Œuvre -- Sociale !! "), "oeuvre-sociale");
         assert_eq!(slugify("../etc/passwd"), "etc-passwd");
         let long = slugify(&"mot ".repeat(40));
@@ -206,7 +228,15 @@ mod tests {
 
     #[test]
     fn phones_in_usual_forms_are_normalized() {
-        for input in ["05 59 80 58 84", "05.59.80.58.84", "0559805884", "+33 5 59 80 58 84", "+33559805884", "0033559805884", "+33 (0)5 59 80 58 84"] {
+        for input in [
+            "05 59 80 58 84",
+            "05.59.80.58.84",
+            "0559805884",
+            "+33 5 59 80 58 84",
+            "+33559805884",
+            "0033559805884",
+            "+33 (0)5 59 80 58 84",
+        ] {
             assert_eq!(normalize_phone(input).as_deref(), Some("+33559805884"), "{input}");
         }
         assert_eq!(normalize_phone("0262 12 34").as_deref(), None);
@@ -219,7 +249,10 @@ mod tests {
     #[test]
     fn suggestions_catch_typos_and_accents() {
         let services = ["Aide aux démarches administratives", "Loisirs et créations numériques"];
-        assert_eq!(suggest("aide aux demarches administratives", services), Some(services[0]));
+        assert_eq!(
+            suggest("aide aux demarches administratives", services),
+            Some(services[0])
+        );
         assert_eq!(suggest("Aide aux démarche administrative", services), Some(services[0]));
         assert_eq!(suggest("cuisine", services), None);
     }
@@ -236,6 +269,9 @@ mod tests {
 
     #[test]
     fn percent_encoding_is_reversible_by_browsers() {
-        assert_eq!(percent_encode("Fiche « a » & b\n"), "Fiche%20%C2%AB%20a%20%C2%BB%20%26%20b%0A");
+        assert_eq!(
+            percent_encode("Fiche « a » & b\n"),
+            "Fiche%20%C2%AB%20a%20%C2%BB%20%26%20b%0A"
+        );
     }
 }

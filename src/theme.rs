@@ -34,7 +34,10 @@ impl Theme {
         let dir = root.join("themes").join(name);
         if !dir.is_dir() {
             if name != "default" {
-                return Err(Error::io(&dir, std::io::Error::new(std::io::ErrorKind::NotFound, "thème introuvable")));
+                return Err(Error::io(
+                    &dir,
+                    std::io::Error::new(std::io::ErrorKind::NotFound, "thème introuvable"),
+                ));
             }
             return Ok(theme);
         }
@@ -43,7 +46,12 @@ impl Theme {
             if !entry.file_type().is_file() {
                 continue;
             }
-            let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+            let rel = entry
+                .path()
+                .strip_prefix(&dir)
+                .unwrap_or(entry.path())
+                .to_string_lossy()
+                .replace('\\', "/");
             let bytes = std::fs::read(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
             theme.insert(&rel, bytes);
         }
@@ -52,7 +60,8 @@ impl Theme {
 
     fn insert(&mut self, rel: &str, bytes: Vec<u8>) {
         if let Some(name) = rel.strip_prefix("templates/") {
-            self.templates.insert(name.to_string(), String::from_utf8_lossy(&bytes).into_owned());
+            self.templates
+                .insert(name.to_string(), String::from_utf8_lossy(&bytes).into_owned());
         } else if let Some(name) = rel.strip_prefix("static/") {
             self.static_files.insert(name.to_string(), bytes);
         }

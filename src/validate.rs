@@ -69,7 +69,12 @@ pub fn inputs_from_front_matter(fm: &RawFrontMatter, yaml_first_line: u32) -> Ve
             RawValue::List(items) => InputValue::List(
                 items
                     .iter()
-                    .map(|i| (convert(&i.value, first_line), frontmatter::list_item_position(i, first_line)))
+                    .map(|i| {
+                        (
+                            convert(&i.value, first_line),
+                            frontmatter::list_item_position(i, first_line),
+                        )
+                    })
                     .collect(),
             ),
         }
@@ -120,7 +125,11 @@ impl Validator<'_> {
 /// when there is no error.
 pub fn validate_place(inputs: &[InputField], origin: Origin<'_>, ctx: &Context<'_>) -> (Option<Lieu>, Vec<Diagnostic>) {
     let schema = schema::schema();
-    let mut v = Validator { ctx, file: origin.file, diagnostics: Vec::new() };
+    let mut v = Validator {
+        ctx,
+        file: origin.file,
+        diagnostics: Vec::new(),
+    };
 
     // Duplicates and unknown keys first: they change how the rest reads.
     let mut first_seen: HashMap<&str, Position> = HashMap::new();
@@ -130,7 +139,10 @@ pub fn validate_place(inputs: &[InputField], origin: Origin<'_>, ctx: &Context<'
             v.error(
                 input.key_position,
                 "cle-en-double",
-                format!("le champ « {} » est écrit deux fois (lignes {} et {})", input.key, first.line, input.key_position.line),
+                format!(
+                    "le champ « {} » est écrit deux fois (lignes {} et {})",
+                    input.key, first.line, input.key_position.line
+                ),
                 Some("gardez une seule ligne pour ce champ et supprimez l'autre".to_string()),
             );
             continue;
@@ -154,8 +166,15 @@ pub fn validate_place(inputs: &[InputField], origin: Origin<'_>, ctx: &Context<'
                     text::suggest(&input.key, schema.field_names().filter(|n| *n != "presentation_detail"))
                         .map(|s| format!("vouliez-vous dire « {s} » ?"))
                 })
-                .unwrap_or_else(|| "les champs permis sont ceux du standard national ; voir la page « Contribuer »".to_string());
-            v.error(input.key_position, "champ-inconnu", format!("champ inconnu « {} »", input.key), Some(hint));
+                .unwrap_or_else(|| {
+                    "les champs permis sont ceux du standard national ; voir la page « Contribuer »".to_string()
+                });
+            v.error(
+                input.key_position,
+                "champ-inconnu",
+                format!("champ inconnu « {} »", input.key),
+                Some(hint),
+            );
             continue;
         }
         fields.insert(&input.key, input);
@@ -180,15 +199,29 @@ pub fn validate_place(inputs: &[InputField], origin: Origin<'_>, ctx: &Context<'
                 v.error(
                     origin.start,
                     "champ-obligatoire",
-                    format!("le champ obligatoire « {} » ({}) manque", field.name, field.title.to_lowercase()),
-                    Some(format!("ajoutez une ligne « {}: … » dans l'en-tête, par exemple « {}: {} »", field.name, field.name, example_of(field))),
+                    format!(
+                        "le champ obligatoire « {} » ({}) manque",
+                        field.name,
+                        field.title.to_lowercase()
+                    ),
+                    Some(format!(
+                        "ajoutez une ligne « {}: … » dans l'en-tête, par exemple « {}: {} »",
+                        field.name,
+                        field.name,
+                        example_of(field)
+                    )),
                 );
             }
             continue;
         };
         if let Some(value) = check_field(&mut v, field, input) {
             values.insert(field.name.clone(), value);
-        } else if field.required && !v.diagnostics.iter().any(|d| d.position == input.value_position && d.is_error()) {
+        } else if field.required
+            && !v
+                .diagnostics
+                .iter()
+                .any(|d| d.position == input.value_position && d.is_error())
+        {
             v.error(
                 input.value_position,
                 "champ-obligatoire",
@@ -203,7 +236,11 @@ pub fn validate_place(inputs: &[InputField], origin: Origin<'_>, ctx: &Context<'
     check_dates(&mut v, &values, &fields);
 
     let has_error = v.diagnostics.iter().any(Diagnostic::is_error);
-    let lieu = if has_error { None } else { Lieu::from_fields(|name| values.remove(name)) };
+    let lieu = if has_error {
+        None
+    } else {
+        Lieu::from_fields(|name| values.remove(name))
+    };
     (lieu, v.diagnostics)
 }
 
@@ -249,7 +286,11 @@ fn check_field(v: &mut Validator<'_>, field: &schema::Field, input: &InputField)
             let s = s.trim();
             match s.parse::<f64>() {
                 Ok(n) if n.is_finite() => {
-                    let (lo, hi) = if name == "latitude" { (-90.0, 90.0) } else { (-180.0, 180.0) };
+                    let (lo, hi) = if name == "latitude" {
+                        (-90.0, 90.0)
+                    } else {
+                        (-180.0, 180.0)
+                    };
                     if (lo..=hi).contains(&n) {
                         Some(FieldValue::Number(n))
                     } else {
@@ -264,11 +305,19 @@ fn check_field(v: &mut Validator<'_>, field: &schema::Field, input: &InputField)
                 }
                 _ => {
                     let hint = if s.contains(',') {
-                        format!("utilisez un point comme séparateur décimal : « {} »", s.replace(',', "."))
+                        format!(
+                            "utilisez un point comme séparateur décimal : « {} »",
+                            s.replace(',', ".")
+                        )
                     } else {
                         "écrivez un nombre décimal, par exemple 43.29513".to_string()
                     };
-                    v.error(input.value_position, "format", format!("{name} « {s} » n'est pas un nombre"), Some(hint));
+                    v.error(
+                        input.value_position,
+                        "format",
+                        format!("{name} « {s} » n'est pas un nombre"),
+                        Some(hint),
+                    );
                     None
                 }
             }
@@ -309,18 +358,20 @@ fn check_text(v: &mut Validator<'_>, field: &schema::Field, s: &str, at: Positio
         }
     }
     let value = match name {
-        "telephone" => match text::normalize_phone(s) {
-            Some(n) => n,
-            None => {
-                v.error(
+        "telephone" => {
+            match text::normalize_phone(s) {
+                Some(n) => n,
+                None => {
+                    v.error(
                     at,
                     "telephone",
                     format!("le numéro de téléphone « {s} » n'est pas reconnu"),
                     Some("écrivez les 10 chiffres, par exemple 05 59 12 34 56, ou la forme internationale +33559123456".to_string()),
                 );
-                return None;
+                    return None;
+                }
             }
-        },
+        }
         "fiche_acces_libre" | "prise_rdv" => {
             if !text::is_web_url(s) {
                 v.error(
@@ -358,12 +409,19 @@ fn check_text(v: &mut Validator<'_>, field: &schema::Field, s: &str, at: Positio
         && !pattern.is_match(&value)
     {
         let expected = match name {
-            "pivot" => "un SIRET de 14 chiffres (ou un RNA) ; cherchez-le sur annuaire-entreprises.data.gouv.fr".to_string(),
+            "pivot" => {
+                "un SIRET de 14 chiffres (ou un RNA) ; cherchez-le sur annuaire-entreprises.data.gouv.fr".to_string()
+            }
             "code_postal" => "5 chiffres, par exemple 64000".to_string(),
             "code_insee" => "le code INSEE de la commune sur 5 caractères, par exemple 64445 pour Pau".to_string(),
             _ => format!("la forme attendue, par exemple « {} »", field.example),
         };
-        v.error(at, "format", format!("{name} « {value} » n'a pas la forme attendue"), Some(format!("écrivez {expected}")));
+        v.error(
+            at,
+            "format",
+            format!("{name} « {value} » n'a pas la forme attendue"),
+            Some(format!("écrivez {expected}")),
+        );
         return None;
     }
     Some(FieldValue::Text(value))
@@ -377,7 +435,12 @@ fn check_list(v: &mut Validator<'_>, field: &schema::Field, items: &[(InputValue
             InputValue::Scalar(s) => s.trim(),
             InputValue::Null => continue,
             _ => {
-                v.error(*at, "forme", format!("un élément de « {name} » n'est pas une simple valeur"), None);
+                v.error(
+                    *at,
+                    "forme",
+                    format!("un élément de « {name} » n'est pas une simple valeur"),
+                    None,
+                );
                 continue;
             }
         };
@@ -405,19 +468,34 @@ fn check_list_item(v: &mut Validator<'_>, field: &schema::Field, s: &str, at: Po
         if vocabulary.contains(s) {
             return Some(s.to_string());
         }
-        let suggestion = text::suggest(s, vocabulary.values.iter().map(|x| x.value.as_str()))
-            .or_else(|| text::suggest(s, vocabulary.values.iter().map(|x| x.label.as_str())).and_then(|label| {
-                vocabulary.values.iter().find(|x| x.label == label).map(|x| x.value.as_str())
-            }));
+        let suggestion = text::suggest(s, vocabulary.values.iter().map(|x| x.value.as_str())).or_else(|| {
+            text::suggest(s, vocabulary.values.iter().map(|x| x.label.as_str())).and_then(|label| {
+                vocabulary
+                    .values
+                    .iter()
+                    .find(|x| x.label == label)
+                    .map(|x| x.value.as_str())
+            })
+        });
         let hint = match suggestion {
             Some(sug) => format!("vouliez-vous dire « {sug} » ? Les valeurs doivent être écrites exactement ainsi"),
             None if vocabulary.values.len() <= 12 => format!(
                 "valeurs permises : {}",
-                vocabulary.values.iter().map(|x| format!("« {} »", x.value)).collect::<Vec<_>>().join(", ")
+                vocabulary
+                    .values
+                    .iter()
+                    .map(|x| format!("« {} »", x.value))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             None => "la liste des valeurs permises est sur la page « Contribuer » du site".to_string(),
         };
-        v.error(at, "vocabulaire", format!("« {s} » n'est pas une valeur permise pour « {name} »"), Some(hint));
+        v.error(
+            at,
+            "vocabulaire",
+            format!("« {s} » n'est pas une valeur permise pour « {name} »"),
+            Some(hint),
+        );
         return None;
     }
     match name {
@@ -436,7 +514,12 @@ fn check_list_item(v: &mut Validator<'_>, field: &schema::Field, s: &str, at: Po
             } else {
                 "copiez l'adresse depuis la barre du navigateur ; elle commence par https://".to_string()
             };
-            v.error(at, "adresse-web", format!("« {s} » n'est pas une adresse web complète"), Some(hint));
+            v.error(
+                at,
+                "adresse-web",
+                format!("« {s} » n'est pas une adresse web complète"),
+                Some(hint),
+            );
             None
         }
         _ => Some(s.to_string()),
@@ -447,8 +530,15 @@ fn position_of(fields: &HashMap<&str, &InputField>, name: &str, fallback: Positi
     fields.get(name).map(|f| f.value_position).unwrap_or(fallback)
 }
 
-fn check_id(v: &mut Validator<'_>, values: &HashMap<String, FieldValue>, fields: &HashMap<&str, &InputField>, origin: &Origin<'_>) {
-    let Some(FieldValue::Text(id)) = values.get("id") else { return };
+fn check_id(
+    v: &mut Validator<'_>,
+    values: &HashMap<String, FieldValue>,
+    fields: &HashMap<&str, &InputField>,
+    origin: &Origin<'_>,
+) {
+    let Some(FieldValue::Text(id)) = values.get("id") else {
+        return;
+    };
     let at = position_of(fields, "id", origin.start);
     if !text::is_valid_slug(id) {
         v.error(
@@ -469,7 +559,9 @@ fn check_id(v: &mut Validator<'_>, values: &HashMap<String, FieldValue>, fields:
             at,
             "identifiant",
             format!("l'identifiant « {id} » ne correspond pas au nom du fichier « {file_id}.md »"),
-            Some(format!("renommez le fichier en « {id}.md » ou écrivez « id: {file_id} »")),
+            Some(format!(
+                "renommez le fichier en « {id}.md » ou écrivez « id: {file_id} »"
+            )),
         );
     }
 }
@@ -504,13 +596,18 @@ fn check_territory(
         None => {
             // The standard leaves code_insee optional; we need it to place the
             // listing on a commune page, so we infer it when unambiguous.
-            let (Some(postcode), Some(name)) = (&postcode, &commune_name) else { return };
+            let (Some(postcode), Some(name)) = (&postcode, &commune_name) else {
+                return;
+            };
             let folded = text::fold(name);
             let candidates: Vec<_> = territories.communes_with_postcode(postcode).collect();
-            let found = candidates
-                .iter()
-                .find(|c| text::fold(&c.nom) == folded)
-                .or_else(|| if candidates.len() == 1 { candidates.first() } else { None });
+            let found = candidates.iter().find(|c| text::fold(&c.nom) == folded).or_else(|| {
+                if candidates.len() == 1 {
+                    candidates.first()
+                } else {
+                    None
+                }
+            });
             match found {
                 Some(c) => {
                     values.insert("code_insee".into(), FieldValue::Text(c.code_insee.clone()));
@@ -537,13 +634,18 @@ fn check_territory(
             }
         }
     };
-    let Some(commune) = territories.commune(&code) else { return };
+    let Some(commune) = territories.commune(&code) else {
+        return;
+    };
     if !v.ctx.departements.contains(&commune.departement) {
         let list = v.ctx.departements.join(", ");
         v.error(
             position_of(fields, "code_insee", position_of(fields, "commune", start)),
             "hors-departement",
-            format!("{} ({}) est dans le département {}, pas dans celui de ce site ({list})", commune.nom, code, commune.departement),
+            format!(
+                "{} ({}) est dans le département {}, pas dans celui de ce site ({list})",
+                commune.nom, code, commune.departement
+            ),
             Some("vérifiez le code INSEE ; ce lieu relève peut-être de l'annuaire d'un autre département".to_string()),
         );
     }
@@ -554,7 +656,11 @@ fn check_territory(
             position_of(fields, "code_postal", start),
             "code-postal",
             format!("le code postal {postcode} n'est pas celui de {} ({code})", commune.nom),
-            Some(format!("codes postaux de {} : {}", commune.nom, commune.codes_postaux.join(", "))),
+            Some(format!(
+                "codes postaux de {} : {}",
+                commune.nom,
+                commune.codes_postaux.join(", ")
+            )),
         );
     }
     if let Some(name) = &commune_name
@@ -563,7 +669,10 @@ fn check_territory(
         v.warning(
             position_of(fields, "commune", start),
             "commune",
-            format!("la commune s'écrit « {} » pour le code INSEE {code}, pas « {name} »", commune.nom),
+            format!(
+                "la commune s'écrit « {} » pour le code INSEE {code}, pas « {name} »",
+                commune.nom
+            ),
             Some(format!("écrivez « commune: {} »", commune.nom)),
         );
     }
@@ -617,7 +726,9 @@ fn check_territory(
 }
 
 fn check_dates(v: &mut Validator<'_>, values: &HashMap<String, FieldValue>, fields: &HashMap<&str, &InputField>) {
-    let Some(FieldValue::Date(date)) = values.get("date_maj") else { return };
+    let Some(FieldValue::Date(date)) = values.get("date_maj") else {
+        return;
+    };
     let at = position_of(fields, "date_maj", Position::new(1, 1));
     if *date > v.ctx.today {
         v.error(
@@ -632,7 +743,11 @@ fn check_dates(v: &mut Validator<'_>, values: &HashMap<String, FieldValue>, fiel
         v.warning(
             at,
             "fraicheur",
-            format!("la fiche n'a pas été mise à jour depuis le {} (plus de {} mois)", date.format("%d/%m/%Y"), v.ctx.stale_months),
+            format!(
+                "la fiche n'a pas été mise à jour depuis le {} (plus de {} mois)",
+                date.format("%d/%m/%Y"),
+                v.ctx.stale_months
+            ),
             Some("vérifiez les informations auprès du lieu, puis changez date_maj".to_string()),
         );
     }
@@ -650,7 +765,10 @@ pub fn validate_place_file(file: &ContentFile, ctx: &Context<'_>) -> (Option<Val
     let split = match frontmatter::split(&file.text) {
         Ok(s) => s,
         Err((at, message, hint)) => {
-            return (None, vec![Diagnostic::error(&file.path, at, "en-tete", message).with_hint(hint)]);
+            return (
+                None,
+                vec![Diagnostic::error(&file.path, at, "en-tete", message).with_hint(hint)],
+            );
         }
     };
     let fm = match frontmatter::parse(split.yaml, split.yaml_first_line, &file.path) {
@@ -668,7 +786,10 @@ pub fn validate_place_file(file: &ContentFile, ctx: &Context<'_>) -> (Option<Val
     diagnostics.extend(crate::markdown::lint(split.body, split.body_first_line, &file.path));
     let place = lieu.map(|lieu| ValidPlace {
         lieu,
-        source: SourceFile { path: file.path.clone(), body_first_line: split.body_first_line },
+        source: SourceFile {
+            path: file.path.clone(),
+            body_first_line: split.body_first_line,
+        },
     });
     (place, diagnostics)
 }
@@ -692,7 +813,11 @@ pub fn validate_places(files: &[ContentFile], ctx: &Context<'_>) -> (Vec<ValidPl
                     &place.source.path,
                     Position::new(1, 1),
                     "identifiant-en-double",
-                    format!("l'identifiant « {} » est déjà celui de {}", place.lieu.id, first.display()),
+                    format!(
+                        "l'identifiant « {} » est déjà celui de {}",
+                        place.lieu.id,
+                        first.display()
+                    ),
                 )
                 .with_hint("chaque lieu a son propre identifiant : renommez l'un des deux fichiers"),
             );
@@ -717,13 +842,28 @@ pub struct Page {
 
 /// Path segments the generator uses itself: a page cannot take them.
 pub const RESERVED_SLUGS: &[&str] = &[
-    "lieux", "communes", "intercommunalites", "departements", "services", "donnees", "static", "recherche", "carte",
-    "orientation", "tableau-de-bord", "integrer", "hors-ligne", "theme",
+    "lieux",
+    "communes",
+    "intercommunalites",
+    "departements",
+    "services",
+    "donnees",
+    "static",
+    "recherche",
+    "carte",
+    "orientation",
+    "tableau-de-bord",
+    "integrer",
+    "hors-ligne",
+    "theme",
 ];
 
 pub fn validate_page_file(file: &ContentFile) -> (Option<Page>, Vec<Diagnostic>) {
     let err = |at: Position, code: &'static str, message: String, hint: &str| {
-        (None, vec![Diagnostic::error(&file.path, at, code, message).with_hint(hint)])
+        (
+            None,
+            vec![Diagnostic::error(&file.path, at, code, message).with_hint(hint)],
+        )
     };
     let split = match frontmatter::split(&file.text) {
         Ok(s) => s,
@@ -750,7 +890,12 @@ pub fn validate_page_file(file: &ContentFile) -> (Option<Page>, Vec<Diagnostic>)
         let value = match &e.value {
             RawValue::Scalar(s) => s.trim().to_string(),
             _ => {
-                diagnostics.push(Diagnostic::error(&file.path, e.value_position, "forme", format!("« {} » attend une seule valeur", e.key)));
+                diagnostics.push(Diagnostic::error(
+                    &file.path,
+                    e.value_position,
+                    "forme",
+                    format!("« {} » attend une seule valeur", e.key),
+                ));
                 continue;
             }
         };
@@ -760,20 +905,35 @@ pub fn validate_page_file(file: &ContentFile) -> (Option<Page>, Vec<Diagnostic>)
             "ordre" => match value.parse() {
                 Ok(n) => ordre = n,
                 Err(_) => diagnostics.push(
-                    Diagnostic::error(&file.path, e.value_position, "format", format!("ordre « {value} » n'est pas un nombre entier"))
-                        .with_hint("l'ordre range les pages dans le pied de page : 1, 2, 3…"),
+                    Diagnostic::error(
+                        &file.path,
+                        e.value_position,
+                        "format",
+                        format!("ordre « {value} » n'est pas un nombre entier"),
+                    )
+                    .with_hint("l'ordre range les pages dans le pied de page : 1, 2, 3…"),
                 ),
             },
             other => diagnostics.push(
-                Diagnostic::error(&file.path, e.key_position, "champ-inconnu", format!("champ inconnu « {other} »"))
-                    .with_hint("une page accepte titre, description et ordre"),
+                Diagnostic::error(
+                    &file.path,
+                    e.key_position,
+                    "champ-inconnu",
+                    format!("champ inconnu « {other} »"),
+                )
+                .with_hint("une page accepte titre, description et ordre"),
             ),
         }
     }
     let Some(titre) = titre.filter(|t| !t.is_empty()) else {
         diagnostics.push(
-            Diagnostic::error(&file.path, Position::new(1, 1), "champ-obligatoire", "la page n'a pas de titre")
-                .with_hint("ajoutez « titre: … » dans l'en-tête"),
+            Diagnostic::error(
+                &file.path,
+                Position::new(1, 1),
+                "champ-obligatoire",
+                "la page n'a pas de titre",
+            )
+            .with_hint("ajoutez « titre: … » dans l'en-tête"),
         );
         return (None, diagnostics);
     };
@@ -807,7 +967,12 @@ mod tests {
             today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
             stale_months: 12,
         };
-        let origin = Origin { file: Path::new("lieux/x.md"), file_id, start: Position::new(1, 1), body: None };
+        let origin = Origin {
+            file: Path::new("lieux/x.md"),
+            file_id,
+            start: Position::new(1, 1),
+            body: None,
+        };
         validate_place(&inputs, origin, &ctx)
     }
 
@@ -825,12 +990,18 @@ mod tests {
     fn every_problem_is_reported_with_its_position() {
         let yaml = VALID
             .replace("commune: Pau\n", "commune: Pau\nvile: Pau\n")
-            .replace("  - Accès internet et matériel informatique", "  - Acces internet et materiel informatique")
+            .replace(
+                "  - Accès internet et matériel informatique",
+                "  - Acces internet et materiel informatique",
+            )
             .replace("05 59 27 15 72", "05 59")
             .replace("code_postal: \"64000\"", "code_postal: \"64100\"");
         let (lieu, diags) = run(&yaml, Some("mediatheque-pau"));
         assert!(lieu.is_none());
-        let summary: Vec<_> = diags.iter().map(|d| (d.code, d.position.line, d.position.column)).collect();
+        let summary: Vec<_> = diags
+            .iter()
+            .map(|d| (d.code, d.position.line, d.position.column))
+            .collect();
         assert_eq!(
             summary,
             vec![
@@ -841,7 +1012,13 @@ mod tests {
             ],
             "{diags:#?}"
         );
-        assert!(diags[2].hint.as_deref().unwrap().contains("Accès internet et matériel informatique"));
+        assert!(
+            diags[2]
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("Accès internet et matériel informatique")
+        );
     }
 
     #[test]
@@ -849,7 +1026,11 @@ mod tests {
         let yaml = "nom: A\ncode_insee: \"40192\"\ncommune: Mont-de-Marsan\ncode_postal: \"40000\"\n";
         let (_, diags) = run(yaml, Some("a"));
         let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
-        assert_eq!(codes.iter().filter(|c| **c == "champ-obligatoire").count(), 3, "{diags:#?}");
+        assert_eq!(
+            codes.iter().filter(|c| **c == "champ-obligatoire").count(),
+            3,
+            "{diags:#?}"
+        );
         assert!(codes.contains(&"hors-departement"));
     }
 
@@ -875,7 +1056,13 @@ mod tests {
     fn coordinates_outside_the_departement_are_errors() {
         let (_, diags) = run(&VALID.replace("43.2951", "44.8378"), None);
         assert_eq!(diags[0].code, "coordonnees", "{diags:#?}");
-        let (_, diags) = run(&VALID.replace("latitude: 43.2951\nlongitude: -0.3708", "latitude: -0.3708\nlongitude: 43.2951"), None);
+        let (_, diags) = run(
+            &VALID.replace(
+                "latitude: 43.2951\nlongitude: -0.3708",
+                "latitude: -0.3708\nlongitude: 43.2951",
+            ),
+            None,
+        );
         assert!(diags[0].hint.as_deref().unwrap().contains("inversées"), "{diags:#?}");
     }
 

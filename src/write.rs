@@ -14,9 +14,15 @@ const OLD_PREFIX: &str = ".annuaire-ancien-";
 
 /// Writes `files` as the new content of `output`.
 pub fn write_site(output: &Path, files: &[OutputFile]) -> Result<(), Error> {
-    let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
     remove_leftovers(parent, &name);
 
     let staging = parent.join(format!("{STAGING_PREFIX}{name}-{}", std::process::id()));
@@ -50,7 +56,9 @@ pub fn safe_relative(path: &str) -> Option<PathBuf> {
         return None;
     }
     let p = Path::new(path);
-    p.components().all(|c| matches!(c, Component::Normal(_))).then(|| p.to_path_buf())
+    p.components()
+        .all(|c| matches!(c, Component::Normal(_)))
+        .then(|| p.to_path_buf())
 }
 
 fn swap_in(staging: &Path, output: &Path, parent: &Path, name: &str) -> Result<(), Error> {
@@ -77,7 +85,9 @@ fn remove_leftovers(parent: &Path, name: &str) {
         let staging = file_name.strip_prefix(STAGING_PREFIX);
         let old = file_name.strip_prefix(OLD_PREFIX);
         if let Some(rest) = staging.or(old)
-            && rest.rsplit_once('-').is_some_and(|(n, pid)| n == name && pid.chars().all(|c| c.is_ascii_digit()))
+            && rest
+                .rsplit_once('-')
+                .is_some_and(|(n, pid)| n == name && pid.chars().all(|c| c.is_ascii_digit()))
         {
             let _ = std::fs::remove_dir_all(entry.path());
         }
@@ -89,7 +99,10 @@ mod tests {
     use super::*;
 
     fn file(path: &str, text: &str) -> OutputFile {
-        OutputFile { path: path.into(), bytes: text.as_bytes().to_vec() }
+        OutputFile {
+            path: path.into(),
+            bytes: text.as_bytes().to_vec(),
+        }
     }
 
     #[test]
@@ -100,7 +113,10 @@ mod tests {
         write_site(&out, &[file("a/index.html", "2")]).unwrap();
         assert_eq!(std::fs::read_to_string(out.join("a/index.html")).unwrap(), "2");
         assert!(!out.join("old.txt").exists());
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("public")]);
     }
 
