@@ -13,6 +13,8 @@ pub mod error;
 pub mod export;
 pub mod frontmatter;
 pub mod hours;
+pub mod import;
+pub mod legacy;
 pub mod load;
 pub mod markdown;
 pub mod model;

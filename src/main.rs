@@ -2,7 +2,7 @@
 
 use annuaire::diagnostics::{self, Format};
 use annuaire::pipeline::{self, BuildOptions};
-use annuaire::{Error, scaffold, serve};
+use annuaire::{Error, import, scaffold, serve};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +48,22 @@ enum Command {
         port: u16,
         #[arg(long)]
         output: Option<PathBuf>,
+    },
+    /// Importe des lieux au standard national (CSV ou JSON, v1 ou ancien v0.1) dans content/lieux/.
+    Import {
+        /// Fichier à importer.
+        fichier: PathBuf,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Ne garder que les lieux de ce département (répétable). Par défaut : ceux du site.
+        #[arg(long = "departement")]
+        departements: Vec<String>,
+        /// Affiche le rapport sans rien écrire.
+        #[arg(long)]
+        dry_run: bool,
+        /// Remplace aussi les fiches modifiées depuis la source.
+        #[arg(long)]
+        force: bool,
     },
     /// Crée un fichier à remplir.
     New {
@@ -113,6 +129,17 @@ fn run(command: Command) -> Result<i32, Error> {
         Command::Serve { root, port, output } => {
             serve::serve(serve::ServeOptions { root, port, output })?;
             Ok(0)
+        }
+        Command::Import { fichier, root, departements, dry_run, force } => {
+            let site_departements = match annuaire::load::load_site(&root) {
+                Ok(source) => source.config.departements,
+                Err(_) if !departements.is_empty() => Vec::new(),
+                Err(e) => return Err(e),
+            };
+            let options = import::ImportOptions { root, input: fichier, departements, dry_run, force, today: pipeline::today() };
+            let report = import::import(&options, &site_departements)?;
+            print!("{}", report.render(dry_run));
+            Ok(if report.imported_anything() { 0 } else { 1 })
         }
         Command::New {
             what: NewCommand::Lieu { nom, root },

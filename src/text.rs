@@ -52,6 +52,21 @@ pub fn slugify(s: &str) -> String {
     slug
 }
 
+/// A comparison key for commune names: `BOURG SAINT MAURICE`,
+/// `Bourg-St-Maurice` and `Bourg-Saint-Maurice` share one.
+pub fn commune_key(name: &str) -> String {
+    slugify(name)
+        .split('-')
+        .map(|w| match w {
+            "st" => "saint",
+            "ste" => "sainte",
+            "s" => "sur",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 pub fn is_valid_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= MAX_SLUG_LEN
@@ -255,6 +270,14 @@ mod tests {
         );
         assert_eq!(suggest("Aide aux démarche administrative", services), Some(services[0]));
         assert_eq!(suggest("cuisine", services), None);
+    }
+
+    #[test]
+    fn commune_keys_ignore_punctuation_case_and_abbreviations() {
+        assert_eq!(commune_key("BOURG SAINT MAURICE"), commune_key("Bourg-Saint-Maurice"));
+        assert_eq!(commune_key("St Jean de Luz"), commune_key("Saint-Jean-de-Luz"));
+        assert_eq!(commune_key("Saint Pierre d'Albigny"), commune_key("Saint-Pierre-d'Albigny"));
+        assert_ne!(commune_key("Pau"), commune_key("Bayonne"));
     }
 
     #[test]

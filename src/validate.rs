@@ -599,15 +599,23 @@ fn check_territory(
             let (Some(postcode), Some(name)) = (&postcode, &commune_name) else {
                 return;
             };
-            let folded = text::fold(name);
+            let key = text::commune_key(name);
             let candidates: Vec<_> = territories.communes_with_postcode(postcode).collect();
-            let found = candidates.iter().find(|c| text::fold(&c.nom) == folded).or_else(|| {
-                if candidates.len() == 1 {
-                    candidates.first()
-                } else {
-                    None
-                }
-            });
+            // Exact name first; then a unique name containing the other
+            // (merged communes: « La Rochette » is now « Valgelon-La Rochette »);
+            // then the postcode's only commune.
+            let containing: Vec<_> = candidates
+                .iter()
+                .filter(|c| {
+                    let k = text::commune_key(&c.nom);
+                    k.contains(&key) || key.contains(&k)
+                })
+                .collect();
+            let found = candidates
+                .iter()
+                .find(|c| text::commune_key(&c.nom) == key)
+                .or(if containing.len() == 1 { Some(containing[0]) } else { None })
+                .or(if candidates.len() == 1 { candidates.first() } else { None });
             match found {
                 Some(c) => {
                     values.insert("code_insee".into(), FieldValue::Text(c.code_insee.clone()));
@@ -664,7 +672,7 @@ fn check_territory(
         );
     }
     if let Some(name) = &commune_name
-        && text::fold(name).replace(['-', '\''], " ") != text::fold(&commune.nom).replace(['-', '\''], " ")
+        && text::commune_key(name) != text::commune_key(&commune.nom)
     {
         v.warning(
             position_of(fields, "commune", start),

@@ -1,0 +1,376 @@
+//! `annuaire build` on the minimal fixture, published under a sub-folder
+//! (`https://exemple.fr/annuaire/`): expected files, key page fragments,
+//! links, sitemap, no inline script or style; atomic writes; determinism.
+
+mod common;
+
+use common::*;
+use regex::Regex;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+const PLACES: [&str; 4] = ["ccas-anglet", "cyberbase-bayonne", "france-services-pau", "mediatheque-andre-labarrere-pau"];
+
+/// Codes INSEE and EPCI of every commune of département 64, from the reference data.
+fn communes_64() -> Vec<(String, String, String)> {
+    let mut reader = csv::Reader::from_path(repo_root().join("data/territoires/communes.csv")).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (code, nom, dep, epci) = (col("code_insee"), col("nom"), col("departement"), col("epci_siren"));
+    reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[dep] == "64")
+        .map(|r| (r[code].to_string(), r[nom].to_string(), r[epci].to_string()))
+        .collect()
+}
+
+fn page(tree: &BTreeMap<String, Vec<u8>>, path: &str) -> String {
+    String::from_utf8(tree.get(path).unwrap_or_else(|| panic!("{path} is missing")).clone()).unwrap()
+}
+
+/// The text of an HTML fragment without its tags, spaces collapsed.
+fn text_of(html: &str) -> String {
+    let tags = Regex::new(r"<[^>]*>").unwrap();
+    let text = decode_entities(&tags.replace_all(html, " "));
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn build_writes_every_expected_file() {
+    let dir = tempdir();
+    let run = build(&fixture("minimal"), &dir.path().join("public"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("Site construit dans"), "{}", run.stderr);
+    assert!(run.stderr.contains("4 lieux"), "{}", run.stderr);
+    let tree = read_tree(&dir.path().join("public"));
+    for path in [
+        "index.html",
+        "404.html",
+        "sitemap.xml",
+        "robots.txt",
+        "lieux/index.html",
+        "departements/64/index.html",
+        "donnees/lieux.csv",
+        "donnees/lieux.json",
+        "donnees/lieux.geojson",
+        "a-propos/index.html",
+        "static/site.css",
+        "static/couleurs.css",
+        "communes/64445-pau/index.html",
+        "communes/64102-bayonne/index.html",
+        "communes/64024-anglet/index.html",
+        "communes/64422-oloron-sainte-marie/index.html",
+    ] {
+        assert!(tree.contains_key(path), "{path} is missing");
+    }
+    for id in PLACES {
+        assert!(tree.contains_key(&format!("lieux/{id}/index.html")), "no page for place {id}");
+    }
+    let lieux_dirs: BTreeSet<&str> =
+        tree.keys().filter_map(|p| p.strip_prefix("lieux/")).filter_map(|p| p.strip_suffix("/index.html")).collect();
+    assert_eq!(lieux_dirs, PLACES.into_iter().collect(), "one page per place, no more");
+
+    // Every commune of the département has its page, named <code>-<slug>.
+    let communes = communes_64();
+    assert_eq!(communes.len(), COMMUNES_64);
+    let commune_dirs: Vec<&str> =
+        tree.keys().filter_map(|p| p.strip_prefix("communes/")).filter_map(|p| p.strip_suffix("/index.html")).collect();
+    assert_eq!(commune_dirs.len(), COMMUNES_64, "one page per commune of département 64");
+    let slug = Regex::new(r"^[0-9][0-9ab]\d{3}-[a-z0-9]+(-[a-z0-9]+)*$").unwrap();
+    for (code, nom, _) in &communes {
+        let matching: Vec<_> = commune_dirs.iter().filter(|d| d.starts_with(&format!("{code}-"))).collect();
+        assert_eq!(matching.len(), 1, "commune {code} {nom}: {matching:?}");
+        assert!(slug.is_match(matching[0]), "commune page folder {} is not a clean slug", matching[0]);
+    }
+    // Every intercommunalité of these communes has its page.
+    let sirens: BTreeSet<&str> = communes.iter().map(|(_, _, e)| e.as_str()).filter(|e| !e.is_empty()).collect();
+    assert!(sirens.contains("200067254"), "CA Pau Béarn Pyrénées");
+    for siren in &sirens {
+        assert!(tree.contains_key(&format!("intercommunalites/{siren}/index.html")), "no page for EPCI {siren}");
+    }
+    // Every service of the national vocabulary has its page.
+    let services = tree.keys().filter(|p| p.starts_with("services/") && p.ends_with("/index.html")).count();
+    assert_eq!(services, 9);
+}
+
+#[test]
+fn place_page_shows_contact_hours_and_actions() {
+    let dir = tempdir();
+    let tree = read_tree(&build_minimal(dir.path()));
+    let html = page(&tree, "lieux/mediatheque-andre-labarrere-pau/index.html");
+    assert!(Regex::new(r"<h1[^>]*>Médiathèque André-Labarrère</h1>").unwrap().is_match(&html), "{html}");
+    assert!(Regex::new(r"<title>Médiathèque André-Labarrère, Pau – ").unwrap().is_match(&html));
+    assert!(html.contains("Bibliothèque / Médiathèque"), "the typology code BIB is shown by its label");
+
+    // Phone: dialable link, displayed the French way.
+    let tel = Regex::new(r#"<a [^>]*href="?tel:\+33559271572"?[^>]*>05 59 27 15 72</a>"#).unwrap();
+    assert!(tel.is_match(&html), "tel: link displayed as 05 59 27 15 72:\n{html}");
+
+    // The week, row by row: "Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:00-12:00; PH off".
+    let row = Regex::new(r"(?s)<tr[^>]*>\s*<th[^>]*>(.*?)</th>\s*<td[^>]*>(.*?)</td>\s*</tr>").unwrap();
+    let rows: Vec<(String, String)> = row.captures_iter(&html).map(|c| (text_of(&c[1]), text_of(&c[2]))).collect();
+    let week = |s: &str| s.to_string();
+    assert_eq!(
+        rows,
+        vec![
+            (week("Lundi"), week("9 h – 12 h, 14 h – 17 h")),
+            (week("Mardi"), week("9 h – 12 h, 14 h – 17 h")),
+            (week("Mercredi"), week("9 h – 12 h, 14 h – 17 h")),
+            (week("Jeudi"), week("9 h – 12 h, 14 h – 17 h")),
+            (week("Vendredi"), week("9 h – 12 h, 14 h – 17 h")),
+            (week("Samedi"), week("9 h – 12 h")),
+            (week("Dimanche"), week("Fermé")),
+        ]
+    );
+    assert!(text_of(&html).contains("Fermé les jours fériés."));
+
+    // Update date in French, with its machine-readable form.
+    let time = Regex::new(r#"<time [^>]*datetime="?2026-09-15"?[^>]*>15 septembre 2026</time>"#).unwrap();
+    assert!(time.is_match(&html), "{html}");
+    assert!(text_of(&html).contains("Fiche mise à jour le 15 septembre 2026"));
+    let first_of_month = page(&tree, "lieux/france-services-pau/index.html");
+    assert!(text_of(&first_of_month).contains("Fiche mise à jour le 1er juin 2026"), "1er for the first day of the month");
+
+    // « Modifier cette fiche » goes to the web editor of this very file;
+    // « Signaler une erreur » writes to the contact address about this place.
+    let link = |label: &str| -> String {
+        let re = Regex::new(&format!(r#"<a [^>]*href=("[^"]*"|'[^']*'|[^\s>]+)[^>]*>{label}</a>"#)).unwrap();
+        let caps = re.captures(&html).unwrap_or_else(|| panic!("no « {label} » link:\n{html}"));
+        decode_entities(caps[1].trim_matches(|c| c == '"' || c == '\''))
+    };
+    assert_eq!(
+        link("Modifier cette fiche"),
+        "https://forge.example.org/annuaire/edit/main/content/lieux/mediatheque-andre-labarrere-pau.md"
+    );
+    let report = link("Signaler une erreur");
+    assert!(report.starts_with("mailto:annuaire-test@example.org?subject="), "{report}");
+    assert!(report.contains("mediatheque-andre-labarrere-pau"), "the report names the place: {report}");
+    assert!(report.contains("https%3A%2F%2Fexemple.fr%2Fannuaire%2Flieux%2Fmediatheque-andre-labarrere-pau%2F"), "{report}");
+    assert!(!report.contains(' '), "the mailto URL is percent-encoded: {report}");
+
+    // The Markdown body, rendered.
+    assert!(html.contains("<strong>ateliers collectifs</strong>"), "{html}");
+    // The other place of the same commune is listed.
+    assert!(text_of(&html).contains("Autres lieux à Pau"));
+    assert!(html.contains("/annuaire/lieux/france-services-pau/"));
+}
+
+#[test]
+fn place_without_coordinates_or_hours_is_still_complete() {
+    let dir = tempdir();
+    let tree = read_tree(&build_minimal(dir.path()));
+    let html = page(&tree, "lieux/cyberbase-bayonne/index.html");
+    let text = text_of(&html);
+    assert!(text.contains("Cyberbase de Bayonne"));
+    assert!(text.contains("05 59 15 10 91"), "a phone written 05.59.15.10.91 is displayed with spaces");
+    assert!(html.contains("tel:+33559151091"));
+    assert!(text.contains("Horaires non renseignés : appelez avant de venir."), "{text}");
+    assert!(!html.contains("openstreetmap.org"), "no map link without coordinates");
+    assert!(text.contains("n'a pas été mise à jour depuis le 10 mars 2025"), "stale listing warns residents: {text}");
+}
+
+#[test]
+fn commune_without_place_lists_the_nearest_with_distances() {
+    let dir = tempdir();
+    let tree = read_tree(&build_minimal(dir.path()));
+    let html = page(&tree, "communes/64422-oloron-sainte-marie/index.html");
+    let text = text_of(&html);
+    assert!(text.contains("Il n'y a pas encore de lieu à Oloron-Sainte-Marie."), "{text}");
+    assert!(text.contains("Les lieux les plus proches"));
+    // Nearest first, distances from the commune's reference point, in French.
+    let card = Regex::new(r#"(?s)<li class="?carte"?>.*?</li>"#).unwrap();
+    let cards: Vec<String> = card.find_iter(&html).map(|m| text_of(m.as_str())).collect();
+    let expected = [
+        ("Médiathèque André-Labarrère", "à 24 km"),
+        ("France Services de Pau", "à 25 km"),
+        ("Cyberbase de Bayonne", "à 86 km"),
+        ("CCAS d'Anglet", "à 89 km"),
+    ];
+    assert_eq!(cards.len(), expected.len(), "{cards:#?}");
+    for (card, (name, distance)) in cards.iter().zip(expected) {
+        assert!(card.starts_with(name) && card.contains(distance), "expected {name} {distance}, got: {card}");
+    }
+    // A commune with places lists them instead.
+    let pau = text_of(&page(&tree, "communes/64445-pau/index.html"));
+    assert!(pau.contains("2 lieux à Pau"), "{pau}");
+    assert!(!pau.contains(" km"), "{pau}");
+    // Distances under 10 km get a decimal comma.
+    let lons = text_of(&page(&tree, "communes/64348-lons/index.html"));
+    assert!(Regex::new(r"à \d,\d km").unwrap().is_match(&lons), "{lons}");
+}
+
+#[test]
+fn every_internal_link_resolves_to_a_file() {
+    let dir = tempdir();
+    let tree = read_tree(&build_minimal(dir.path()));
+    let pages = html_files(&tree);
+    assert!(pages.len() > COMMUNES_64, "{}", pages.len());
+    let ids_of: HashMap<&str, std::collections::HashSet<String>> = pages.iter().map(|(p, h)| (*p, ids(h))).collect();
+    let mut checked = 0usize;
+    let mut broken = BTreeSet::new();
+    for (path, html) in &pages {
+        for url in attribute_values(html, &["href", "src"]) {
+            if url.starts_with("https://") || url.starts_with("http://") || url.starts_with("mailto:") || url.starts_with("tel:") {
+                continue;
+            }
+            let (without_fragment, fragment) = match url.split_once('#') {
+                Some((u, f)) => (u, Some(f)),
+                None => (url.as_str(), None),
+            };
+            let without_query = without_fragment.split('?').next().unwrap();
+            let target = if without_query.is_empty() {
+                Some(path.to_string())
+            } else if without_query.starts_with('/') {
+                // Root-relative links must stay under the base path, or they
+                // break when the site is published in a sub-folder.
+                file_for_url_path(without_query)
+            } else {
+                // A relative link, resolved against the page's folder.
+                let folder = Path::new(path).parent().unwrap().to_string_lossy().to_string();
+                let joined = format!("{BASE_PATH}{}{}{without_query}", folder, if folder.is_empty() { "" } else { "/" });
+                file_for_url_path(&joined)
+            };
+            checked += 1;
+            match target {
+                Some(file) if tree.contains_key(&file) => {
+                    if let Some(fragment) = fragment.filter(|f| !f.is_empty()) {
+                        let known = ids_of.get(file.as_str()).is_some_and(|ids| ids.contains(fragment));
+                        if !known {
+                            broken.insert(format!("{path}: {url} (no id « {fragment} » in {file})"));
+                        }
+                    }
+                }
+                Some(file) => {
+                    broken.insert(format!("{path}: {url} → {file} does not exist"));
+                }
+                None => {
+                    broken.insert(format!("{path}: {url} is outside {BASE_PATH}"));
+                }
+            }
+        }
+    }
+    assert!(checked > 10 * COMMUNES_64, "only {checked} internal links checked");
+    assert!(broken.is_empty(), "{} broken internal links:\n{}", broken.len(), broken.into_iter().collect::<Vec<_>>().join("\n"));
+}
+
+#[test]
+fn sitemap_lists_every_page_under_the_base_url() {
+    let dir = tempdir();
+    let tree = read_tree(&build_minimal(dir.path()));
+    let sitemap = page(&tree, "sitemap.xml");
+    assert!(sitemap.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"), "{sitemap}");
+    assert!(sitemap.contains("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"));
+    let loc = Regex::new(r"<loc>([^<]*)</loc>").unwrap();
+    // XML character references are decoded, as any XML reader does.
+    let urls: Vec<String> = loc.captures_iter(&sitemap).map(|c| decode_entities(&c[1])).collect();
+    let mut listed = BTreeSet::new();
+    for url in &urls {
+        assert!(url.starts_with(BASE_URL), "{url} is not under {BASE_URL}");
+        let file = file_for_url_path(&format!("{BASE_PATH}{}", &url[BASE_URL.len()..])).unwrap();
+        assert!(tree.contains_key(&file), "{url} → {file} does not exist");
+        assert!(listed.insert(file), "{url} is listed twice");
+    }
+    let pages: BTreeSet<String> = tree.keys().filter(|p| p.ends_with("index.html")).cloned().collect();
+    assert_eq!(listed, pages, "the sitemap lists every page, and only pages");
+    assert!(!urls.iter().any(|u| u.ends_with("404.html")), "the error page is not in the sitemap");
+
+    let robots = page(&tree, "robots.txt");
+    assert!(robots.lines().any(|l| l == format!("Sitemap: {BASE_URL}sitemap.xml")), "{robots}");
+}
+
+#[test]
+fn no_inline_script_or_style_attribute() {
+    let dir = tempdir();
+    let tree = read_tree(&build_minimal(dir.path()));
+    let style_attr = Regex::new(r#"(?i)<[a-z][^>]*[\s"']style\s*="#).unwrap();
+    let mut problems = Vec::new();
+    for (path, html) in html_files(&tree) {
+        if html.to_ascii_lowercase().contains("<script") {
+            problems.push(format!("{path}: <script>"));
+        }
+        if style_attr.is_match(&html) {
+            problems.push(format!("{path}: style= attribute"));
+        }
+        if Regex::new(r#"(?i)<[a-z][^>]*\son[a-z]+\s*="#).unwrap().is_match(&html) {
+            problems.push(format!("{path}: on…= event handler"));
+        }
+        if !html.to_ascii_lowercase().starts_with("<!doctype html>") {
+            problems.push(format!("{path}: no doctype"));
+        }
+        if !Regex::new(r#"<html[^>]*\slang="?fr"?"#).unwrap().is_match(&html) {
+            problems.push(format!("{path}: no lang=fr"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn home_and_territory_pages_have_their_content() {
+    let dir = tempdir();
+    let tree = read_tree(&build_minimal(dir.path()));
+    let home = text_of(&page(&tree, "index.html"));
+    assert!(home.contains("Annuaire de test du numérique dans les Pyrénées-Atlantiques"), "{home}");
+    let departement = text_of(&page(&tree, "departements/64/index.html"));
+    assert!(departement.contains("Pyrénées-Atlantiques"), "{departement}");
+    let epci = text_of(&page(&tree, "intercommunalites/200067254/index.html"));
+    assert!(epci.contains("Médiathèque André-Labarrère") && epci.contains("France Services de Pau"), "{epci}");
+    let lieux = text_of(&page(&tree, "lieux/index.html"));
+    for name in ["Médiathèque André-Labarrère", "France Services de Pau", "Cyberbase de Bayonne", "CCAS d'Anglet"] {
+        assert!(lieux.contains(name), "{name} missing from the list of places");
+    }
+    let not_found = page(&tree, "404.html");
+    assert!(text_of(&not_found).contains("Page introuvable"));
+    // The 404 page is served from any depth: its links are root-relative.
+    for url in attribute_values(&not_found, &["href", "src"]) {
+        assert!(url.starts_with(BASE_PATH) || url.starts_with('#') || url.contains(':'), "404.html: {url}");
+    }
+    let about = page(&tree, "a-propos/index.html");
+    assert!(Regex::new(r"<h1[^>]*>À propos</h1>").unwrap().is_match(&about), "{about}");
+}
+
+#[test]
+fn failed_build_leaves_the_previous_site_untouched() {
+    let (guard, root) = site_copy("minimal");
+    let parent = guard.path().join("sortie");
+    let out = parent.join("public");
+    let first = build(&root, &out);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let before = tree_fingerprint(&out);
+    assert!(before.len() > COMMUNES_64);
+
+    // Same site, same output folder, now with the broken files.
+    copy_dir(&fixture("broken").join("content"), &root.join("content"));
+    let second = build(&root, &out);
+    assert_eq!(second.code, 1, "content errors fail the build:\n{}", second.stderr);
+    assert!(second.stderr.contains("content/lieux/fautes-de-frappe.md:11:1: erreur: champ inconnu « telephon »"), "{}", second.stderr);
+    assert_eq!(tree_fingerprint(&out), before, "the previous site must be left byte for byte");
+    let beside: Vec<String> = std::fs::read_dir(&parent).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(beside, ["public"], "no temporary folder is left beside the output");
+
+    // A good build then replaces the site, again without leftovers.
+    std::fs::remove_dir_all(root.join("content")).unwrap();
+    copy_dir(&fixture("minimal").join("content"), &root.join("content"));
+    std::fs::remove_file(root.join("content/lieux/ccas-anglet.md")).unwrap();
+    let third = build(&root, &out);
+    assert_eq!(third.code, 0, "{}", third.stderr);
+    assert!(!out.join("lieux/ccas-anglet").exists(), "pages of removed places disappear");
+    assert!(out.join("lieux/cyberbase-bayonne/index.html").exists());
+    let beside: Vec<String> = std::fs::read_dir(&parent).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(beside, ["public"]);
+}
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let dir = tempdir();
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    assert_eq!(build(&fixture("minimal"), &a).code, 0);
+    // A copy of the site at another path, to catch absolute paths leaking into the output.
+    let (_guard, copy) = site_copy("minimal");
+    assert_eq!(build(&copy, &b).code, 0);
+    let (ta, tb) = (read_tree(&a), read_tree(&b));
+    assert_eq!(ta.keys().collect::<Vec<_>>(), tb.keys().collect::<Vec<_>>(), "same files");
+    let differing: Vec<&String> = ta.iter().filter(|(p, bytes)| tb.get(*p) != Some(bytes)).map(|(p, _)| p).collect();
+    assert!(differing.is_empty(), "files differ between two builds: {differing:?}");
+}
