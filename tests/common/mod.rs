@@ -5,8 +5,10 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use regex::Regex;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::{LazyLock, OnceLock};
 
 /// 2026-11-18 11:06:40 UTC: builds and checks never depend on the clock.
 pub const SOURCE_DATE_EPOCH: &str = "1795000000";
@@ -81,6 +83,25 @@ pub fn build_minimal(dir: &Path) -> PathBuf {
     let run = build(&fixture("minimal"), &out);
     assert_eq!(run.code, 0, "the minimal fixture must build:\n{}", run.stderr);
     out
+}
+
+/// The minimal fixture built once per test binary (into a temporary folder
+/// removed right after), kept in memory: `(the build's run, path → bytes)`.
+pub fn minimal_site() -> &'static (Run, BTreeMap<String, Vec<u8>>) {
+    static SITE: OnceLock<(Run, BTreeMap<String, Vec<u8>>)> = OnceLock::new();
+    SITE.get_or_init(|| {
+        let dir = tempdir();
+        let out = dir.path().join("public");
+        let run = build(&fixture("minimal"), &out);
+        assert_eq!(run.code, 0, "the minimal fixture must build:\n{}", run.stderr);
+        let tree = read_tree(&out);
+        (run, tree)
+    })
+}
+
+/// The files of the built minimal fixture.
+pub fn minimal_tree() -> &'static BTreeMap<String, Vec<u8>> {
+    &minimal_site().1
 }
 
 pub fn tempdir() -> tempfile::TempDir {
@@ -162,14 +183,17 @@ pub fn read_text(path: &Path) -> String {
 /// with `"`, with `'`, or not at all (the minifier drops needless quotes).
 /// Character references `&amp;`, `&quot;`, `&#…;` are decoded.
 pub fn attribute_values(html: &str, names: &[&str]) -> Vec<String> {
-    let alternatives = names.iter().map(|n| regex::escape(n)).collect::<Vec<_>>().join("|");
-    let attr = regex::Regex::new(&format!(r#"(?is)[\s"'](?:{alternatives})\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"#))
-        .unwrap();
-    let tag = regex::Regex::new(r"(?s)<[a-zA-Z][^>]*>").unwrap();
+    static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<[a-zA-Z][^>]*>").unwrap());
+    static ATTR: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?is)[\s"']([a-z][a-z0-9:_-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"#).unwrap()
+    });
     let mut out = Vec::new();
-    for t in tag.find_iter(html) {
-        for caps in attr.captures_iter(t.as_str()) {
-            let value = caps.get(1).or(caps.get(2)).or(caps.get(3)).unwrap().as_str();
+    for t in TAG.find_iter(html) {
+        for caps in ATTR.captures_iter(t.as_str()) {
+            if !names.iter().any(|n| caps[1].eq_ignore_ascii_case(n)) {
+                continue;
+            }
+            let value = caps.get(2).or(caps.get(3)).or(caps.get(4)).unwrap().as_str();
             out.push(decode_entities(value));
         }
     }
@@ -186,8 +210,9 @@ pub fn decode_entities(s: &str) -> String {
     if !s.contains('&') {
         return s.to_string();
     }
-    let re = regex::Regex::new(r"&(#[xX][0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);").unwrap();
-    re.replace_all(s, |caps: &regex::Captures| {
+    static REFERENCE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"&(#[xX][0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);").unwrap());
+    REFERENCE.replace_all(s, |caps: &regex::Captures<'_>| {
         let name = &caps[1];
         let c = match name {
             "amp" => '&',
