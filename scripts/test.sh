@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 echo "== Tests Rust"
 cargo test --all-targets --locked
 
+echo "== Tests JavaScript (logique du thème, sans navigateur)"
+node --test tests/js/
+
 if [ -f scripts/browser-tests.sh ]; then
   echo "== Tests navigateur"
   bash scripts/browser-tests.sh

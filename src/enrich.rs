@@ -26,6 +26,8 @@ pub struct Place {
     pub has_own_coordinates: bool,
     pub description_html: Option<String>,
     pub weekly_hours: Option<WeeklyTable>,
+    /// For "open now" in the browser: the coming year from the build date.
+    pub browser_hours: Option<hours::BrowserSchedule>,
     pub stale: bool,
 }
 
@@ -104,6 +106,10 @@ impl Site {
     }
 }
 
+/// How far ahead "open now" is exact (public holidays, seasons); beyond, the
+/// browser falls back to the usual week.
+const BROWSER_HOURS_DAYS: u32 = 366;
+
 pub fn enrich(
     config: Config,
     places: Vec<ValidPlace>,
@@ -128,12 +134,9 @@ pub fn enrich(
                 .presentation_detail
                 .as_deref()
                 .map(|md| crate::markdown::render(md, 3, &base_path));
-            let weekly_hours = p
-                .lieu
-                .horaires
-                .as_deref()
-                .and_then(|h| hours::parse(h).ok())
-                .map(|h| h.weekly_table(today));
+            let parsed = p.lieu.horaires.as_deref().and_then(|h| hours::parse(h).ok());
+            let weekly_hours = parsed.as_ref().map(|h| h.weekly_table(today));
+            let browser_hours = parsed.as_ref().map(|h| h.browser_schedule(today, BROWSER_HOURS_DAYS));
             Some(Place {
                 stale: stale_limit.is_some_and(|limit| p.lieu.date_maj <= limit),
                 commune_code: code,
@@ -143,6 +146,7 @@ pub fn enrich(
                 has_own_coordinates: own.is_some(),
                 description_html,
                 weekly_hours,
+                browser_hours,
                 lieu: p.lieu,
                 source: p.source,
             })

@@ -129,6 +129,17 @@ pub struct OpenStatus {
     pub label: String,
 }
 
+/// Opening slots for the browser (see [`Hours::browser_schedule`]).
+#[derive(serde::Serialize, Clone, Debug, PartialEq, Default)]
+pub struct BrowserSchedule {
+    /// Monday first; each slot `[start, end)` in minutes since midnight.
+    pub week: Vec<Vec<[u16; 2]>>,
+    /// `YYYY-MM-DD` → that day's slots, where they differ from the usual week.
+    pub exceptions: std::collections::BTreeMap<String, Vec<[u16; 2]>>,
+    /// First date not covered by `exceptions`.
+    pub until: String,
+}
+
 /// Parse and validate a `horaires` value in OpenStreetMap `opening_hours` syntax.
 ///
 /// Surrounding whitespace is ignored. Never panics.
@@ -235,6 +246,56 @@ impl Hours {
             result
         })
         .unwrap_or_default()
+    }
+
+    /// What a browser needs to tell "open now" without a server, for `days`
+    /// days from `from`: the usual slots of each weekday (the most frequent
+    /// ones), and the dates whose slots differ (public holidays, seasons).
+    /// Slots are minutes since midnight, end excluded.
+    pub fn browser_schedule(&self, from: NaiveDate, days: u32) -> BrowserSchedule {
+        let days = days.min(MAX_INTERVAL_DAYS);
+        let mut by_date: Vec<(NaiveDate, Vec<[u16; 2]>)> = Vec::with_capacity(days as usize);
+        for i in 0..u64::from(days) {
+            let Some(date) = from.checked_add_days(Days::new(i)) else { break };
+            let slots = guarded(|| {
+                let mut spans: Vec<(u16, u16)> = Vec::new();
+                for range in self.with_holidays.schedule_at(date) {
+                    if range.kind == RuleKind::Open {
+                        let span = (range.range.start.mins_from_midnight(), range.range.end.mins_from_midnight());
+                        if span.0 < span.1 {
+                            push_merged(&mut spans, span);
+                        }
+                    }
+                }
+                spans
+            })
+            .unwrap_or_default();
+            by_date.push((date, slots.into_iter().map(|(a, b)| [a, b.min(MINUTES_PER_DAY)]).collect()));
+        }
+        let mut week: Vec<Vec<[u16; 2]>> = vec![Vec::new(); 7];
+        for (weekday, usual) in week.iter_mut().enumerate() {
+            let mut counts: Vec<(&Vec<[u16; 2]>, usize)> = Vec::new();
+            for (_, slots) in by_date.iter().filter(|(d, _)| d.weekday().num_days_from_monday() as usize == weekday) {
+                match counts.iter_mut().find(|(s, _)| *s == slots) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((slots, 1)),
+                }
+            }
+            // Most frequent; on a tie, the first met, for a stable result.
+            if let Some((slots, _)) = counts.iter().fold(None::<(&Vec<[u16; 2]>, usize)>, |best, &(s, n)| match best {
+                Some((_, bn)) if bn >= n => best,
+                _ => Some((s, n)),
+            }) {
+                *usual = slots.clone();
+            }
+        }
+        let exceptions = by_date
+            .iter()
+            .filter(|(d, slots)| *slots != week[d.weekday().num_days_from_monday() as usize])
+            .map(|(d, slots)| (d.format("%Y-%m-%d").to_string(), slots.clone()))
+            .collect();
+        let until = from.checked_add_days(Days::new(u64::from(days))).unwrap_or(from);
+        BrowserSchedule { week, exceptions, until: until.format("%Y-%m-%d").to_string() }
     }
 
     fn build_table(&self, monday: NaiveDate, reference: NaiveDate) -> WeeklyTable {
@@ -939,6 +1000,24 @@ fn suggest(text: &str, tokens: &[Token], folded: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn browser_schedule_has_the_usual_week_and_holiday_exceptions() {
+        let h = parse("Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:00-12:00; PH off").unwrap();
+        let from = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let s = h.browser_schedule(from, 366);
+        assert_eq!(s.week[0], vec![[540, 720], [840, 1020]]);
+        assert_eq!(s.week[5], vec![[540, 720]]);
+        assert!(s.week[6].is_empty());
+        // Christmas 2026 is a Friday, 14 July 2027 a Wednesday: closed.
+        assert_eq!(s.exceptions.get("2026-12-25"), Some(&vec![]));
+        assert_eq!(s.exceptions.get("2027-07-14"), Some(&vec![]));
+        assert!(!s.exceptions.contains_key("2026-12-24"));
+        assert_eq!(s.until, "2027-11-24");
+        let always = parse("24/7").unwrap().browser_schedule(from, 14);
+        assert!(always.week.iter().all(|d| d == &vec![[0, 1440]]));
+        assert!(always.exceptions.is_empty());
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")

@@ -107,6 +107,8 @@ struct PlaceView {
     description_html: Option<String>,
     horaires_texte: Option<String>,
     horaires: Option<crate::hours::WeeklyTable>,
+    /// JSON for the "open now" script, in a data attribute (escaped by the template).
+    horaires_data: Option<String>,
     date_maj_iso: String,
     date_maj: String,
     stale: bool,
@@ -361,6 +363,7 @@ impl Renderer<'_> {
             description_html: place.description_html.clone(),
             horaires_texte: lieu.horaires.clone(),
             horaires: place.weekly_hours.clone(),
+            horaires_data: place.browser_hours.as_ref().and_then(|b| serde_json::to_string(b).ok()),
             date_maj_iso: lieu.date_maj.format("%Y-%m-%d").to_string(),
             date_maj: french_date(lieu.date_maj),
             stale: place.stale,

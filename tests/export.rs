@@ -41,16 +41,9 @@ fn schema_rules() -> Vec<FieldRule> {
         .collect()
 }
 
-fn built_site() -> (tempfile::TempDir, BTreeMap<String, Vec<u8>>) {
-    let dir = tempdir();
-    let out = build_minimal(dir.path());
-    let tree = read_tree(&out);
-    (dir, tree)
-}
-
 #[test]
 fn csv_export_passes_the_national_schema() {
-    let (_dir, tree) = built_site();
+    let tree = minimal_tree();
     let rules = schema_rules();
     assert_eq!(rules.len(), 32);
     let bytes = tree.get("donnees/lieux.csv").expect("donnees/lieux.csv");
@@ -135,7 +128,7 @@ fn csv_export_passes_the_national_schema() {
 
 #[test]
 fn json_export_has_the_same_places_and_values() {
-    let (_dir, tree) = built_site();
+    let tree = minimal_tree();
     let rows: Vec<Value> = serde_json::from_slice(tree.get("donnees/lieux.json").unwrap()).unwrap();
     let mut reader = csv::Reader::from_reader(tree.get("donnees/lieux.csv").unwrap().as_slice());
     let header = reader.headers().unwrap().clone();
@@ -160,7 +153,7 @@ fn json_export_has_the_same_places_and_values() {
 
 #[test]
 fn geojson_export_is_a_valid_feature_collection() {
-    let (_dir, tree) = built_site();
+    let tree = minimal_tree();
     let collection: Value = serde_json::from_slice(tree.get("donnees/lieux.geojson").unwrap()).unwrap();
     assert_eq!(collection["type"], "FeatureCollection");
     let features = collection["features"].as_array().unwrap();

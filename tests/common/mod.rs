@@ -183,18 +183,22 @@ pub fn read_text(path: &Path) -> String {
 /// with `"`, with `'`, or not at all (the minifier drops needless quotes).
 /// Character references `&amp;`, `&quot;`, `&#…;` are decoded.
 pub fn attribute_values(html: &str, names: &[&str]) -> Vec<String> {
-    static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<[a-zA-Z][^>]*>").unwrap());
+    // The attributes of a start tag, after its name; attributes are read
+    // one after the other so that text inside a quoted value is never
+    // mistaken for an attribute.
+    static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<[a-zA-Z][a-zA-Z0-9-]*([^>]*)>").unwrap());
     static ATTR: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"(?is)[\s"']([a-z][a-z0-9:_-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"#).unwrap()
+        Regex::new(r#"([^\s"'=<>/`]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"#).unwrap()
     });
     let mut out = Vec::new();
-    for t in TAG.find_iter(html) {
-        for caps in ATTR.captures_iter(t.as_str()) {
+    for tag in TAG.captures_iter(html) {
+        for caps in ATTR.captures_iter(&tag[1]) {
             if !names.iter().any(|n| caps[1].eq_ignore_ascii_case(n)) {
                 continue;
             }
-            let value = caps.get(2).or(caps.get(3)).or(caps.get(4)).unwrap().as_str();
-            out.push(decode_entities(value));
+            if let Some(value) = caps.get(2).or(caps.get(3)).or(caps.get(4)) {
+                out.push(decode_entities(value.as_str()));
+            }
         }
     }
     out
