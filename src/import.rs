@@ -113,14 +113,15 @@ impl ImportReport {
         if let Some(format) = self.format {
             let _ = writeln!(out, "Format reconnu : {}.", format.label_fr());
         }
-        let verb = if dry_run { "valides (rien n'est écrit)" } else { "valides" };
+        let verb = if dry_run { " (rien n'est écrit)" } else { "" };
         let _ = writeln!(
             out,
-            "{} ligne{} lue{} : {} fiche{} {verb} ({} nouvelle{}, {} mise{} à jour, {} inchangée{}), {} conservée{} car modifiée{} depuis, {} ignorée{}, {} hors des départements demandés.",
+            "{} ligne{} lue{} : {} fiche{} valide{}{verb} ({} nouvelle{}, {} mise{} à jour, {} inchangée{}), {} conservée{} car modifiée{} depuis, {} ignorée{}, {} hors des départements demandés.",
             self.rows,
             plural(self.rows),
             plural(self.rows),
             self.written.len() - self.count(Outcome::KeptLocalEdit),
+            plural(self.written.len() - self.count(Outcome::KeptLocalEdit)),
             plural(self.written.len() - self.count(Outcome::KeptLocalEdit)),
             self.count(Outcome::Created),
             plural(self.count(Outcome::Created)),
@@ -335,7 +336,13 @@ fn prepare_row(row: &SourceRow, format: SourceFormat) -> PreparedRow {
                 continue;
             }
             if let Some((_, v1)) = legacy::RENAMED_FIELDS.iter().find(|(old, _)| old == key) {
-                prepared.fields.insert(v1.to_string(), value.clone());
+                if schema.field(v1).is_some_and(|f| f.shape == Shape::List) {
+                    for item in split_list(value, separator) {
+                        add_to_list(&mut prepared.fields, v1, item);
+                    }
+                } else {
+                    prepared.fields.insert(v1.to_string(), value.clone());
+                }
                 continue;
             }
         }
@@ -651,9 +658,14 @@ fn validate_row(p: &PreparedRow, id: &str, ctx: &Context<'_>) -> Result<(Lieu, V
                 Some(name) if !schema.field(&name).is_some_and(|f| f.required) && fields.contains_key(&name) => {
                     let value = display(&fields[&name]);
                     if (name == "latitude" || name == "longitude") && d.code == "coordonnees" {
+                        let pair = [text_of(&fields, "latitude"), text_of(&fields, "longitude")]
+                            .into_iter()
+                            .flatten()
+                            .collect::<Vec<_>>()
+                            .join(", ");
                         fields.remove("latitude");
                         fields.remove("longitude");
-                        notes.push(format!("coordonnées retirées ({}) : {value}", d.message));
+                        notes.push(format!("coordonnées retirées ({}) : {pair}", d.message));
                     } else {
                         fields.remove(&name);
                         notes.push(format!("{name} retiré ({}) : {value}", d.message));
