@@ -853,5 +853,6 @@ mod tests {
         assert_eq!(french_km(12.6), "13 km");
         assert_eq!(format_thousands(77130), "77\u{202f}130");
         assert_eq!(display_url("https://www.exemple.fr/"), "exemple.fr");
+        assert_eq!(display_url("https://www.bayonne.fr/numerique/cyber-bases?x=1"), "bayonne.fr");
     }
 }
