@@ -412,12 +412,10 @@ impl Renderer<'_> {
     }
 }
 
+/// The host alone: long paths mean nothing to residents and break lines.
 fn display_url(url: &str) -> String {
-    let s = url
-        .trim_start_matches("https://")
-        .trim_start_matches("http://")
-        .trim_start_matches("www.");
-    s.trim_end_matches('/').to_string()
+    let s = url.trim_start_matches("https://").trim_start_matches("http://").trim_start_matches("www.");
+    s.split(['/', '?', '#']).next().unwrap_or(s).to_string()
 }
 
 fn context(pairs: Vec<(&str, serde_json::Value)>) -> tera::Context {
