@@ -15,7 +15,8 @@ fn expected_human() -> String {
 fn broken_json() -> Value {
     let run = check(&fixture("broken"), Some("json"));
     assert_eq!(run.code, 1, "{}", run.stderr);
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("check --format json is not JSON ({e}):\n{}", run.stdout))
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("check --format json is not JSON ({e}):\n{}", run.stdout))
 }
 
 #[test]
@@ -79,7 +80,10 @@ fn golden_file_covers_every_kind_of_mistake() {
         "  aide : codes postaux de Pau : 64000",
         "  aide : « publics_accueillis » vient de l'ancien schéma v0.1 : utilisez « publics_specifiquement_adresses »",
     ] {
-        assert!(expected.lines().any(|l| l == hint), "{EXPECTED} lacks the hint:\n{hint}");
+        assert!(
+            expected.lines().any(|l| l == hint),
+            "{EXPECTED} lacks the hint:\n{hint}"
+        );
     }
     assert!(expected.ends_with("18 erreurs, 2 avertissements.\n"), "{expected}");
 }
@@ -95,11 +99,20 @@ fn every_reported_position_exists_in_its_file() {
         let Some(caps) = line_re.captures(line) else { continue };
         let text = read_text(&root.join(&caps[1]));
         let (l, c): (usize, usize) = (caps[2].parse().unwrap(), caps[3].parse().unwrap());
-        let file_line = text.lines().nth(l - 1).unwrap_or_else(|| panic!("{line}: the file has no line {l}"));
-        assert!(c <= file_line.chars().count().max(1), "{line}: column {c} is past the end of «{file_line}»");
+        let file_line = text
+            .lines()
+            .nth(l - 1)
+            .unwrap_or_else(|| panic!("{line}: the file has no line {l}"));
+        assert!(
+            c <= file_line.chars().count().max(1),
+            "{line}: column {c} is past the end of «{file_line}»"
+        );
         if (l, c) != (1, 1) {
             let at = file_line.chars().nth(c - 1).unwrap();
-            assert!(!at.is_whitespace() || at == '\t', "{line}: column {c} points at a blank in «{file_line}»");
+            assert!(
+                !at.is_whitespace() || at == '\t',
+                "{line}: column {c} points at a blank in «{file_line}»"
+            );
         }
     }
 }
@@ -119,17 +132,34 @@ fn json_format_counts_and_matches_the_human_output() {
     for d in diagnostics {
         *per_file.entry(d["file"].as_str().unwrap()).or_default() += 1;
         assert!(d["code"].as_str().is_some_and(|c| !c.is_empty()), "{d}");
-        assert!(d["line"].as_u64().unwrap() >= 1 && d["column"].as_u64().unwrap() >= 1, "{d}");
+        assert!(
+            d["line"].as_u64().unwrap() >= 1 && d["column"].as_u64().unwrap() >= 1,
+            "{d}"
+        );
     }
     assert_eq!(per_file.len(), 6, "{per_file:?}");
     assert!(per_file.values().filter(|&&n| n >= 3).count() >= 4, "{per_file:?}");
     // Same diagnostics, same order as the human format.
-    let human: Vec<String> = expected_human().lines().filter(|l| !l.starts_with("  ")).map(str::to_string).collect();
+    let human: Vec<String> = expected_human()
+        .lines()
+        .filter(|l| !l.starts_with("  "))
+        .map(str::to_string)
+        .collect();
     let from_json: Vec<String> = diagnostics
         .iter()
         .map(|d| {
-            let label = if d["severity"] == "error" { "erreur" } else { "avertissement" };
-            format!("{}:{}:{}: {label}: {}", d["file"].as_str().unwrap(), d["line"], d["column"], d["message"].as_str().unwrap())
+            let label = if d["severity"] == "error" {
+                "erreur"
+            } else {
+                "avertissement"
+            };
+            format!(
+                "{}:{}:{}: {label}: {}",
+                d["file"].as_str().unwrap(),
+                d["line"],
+                d["column"],
+                d["message"].as_str().unwrap()
+            )
         })
         .chain(std::iter::once("18 erreurs, 2 avertissements.".to_string()))
         .collect();
@@ -168,10 +198,18 @@ fn github_format_annotates_each_problem() {
     let report = broken_json();
     let diagnostics = report["diagnostics"].as_array().unwrap();
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(lines.len(), diagnostics.len(), "one line per problem, newlines escaped:\n{}", run.stdout);
-    let line_re = regex::Regex::new(r"^::(error|warning) file=([^,]+),line=(\d+),col=(\d+)(?:,title=([^,:]*))?::(.*)$").unwrap();
+    assert_eq!(
+        lines.len(),
+        diagnostics.len(),
+        "one line per problem, newlines escaped:\n{}",
+        run.stdout
+    );
+    let line_re =
+        regex::Regex::new(r"^::(error|warning) file=([^,]+),line=(\d+),col=(\d+)(?:,title=([^,:]*))?::(.*)$").unwrap();
     for (line, d) in lines.iter().zip(diagnostics) {
-        let caps = line_re.captures(line).unwrap_or_else(|| panic!("not a workflow command: {line}"));
+        let caps = line_re
+            .captures(line)
+            .unwrap_or_else(|| panic!("not a workflow command: {line}"));
         assert_eq!(&caps[1], d["severity"].as_str().unwrap(), "{line}");
         assert_eq!(&caps[2], gh_property(d["file"].as_str().unwrap()), "{line}");
         assert_eq!(caps[3].parse::<u64>().unwrap(), d["line"].as_u64().unwrap(), "{line}");
@@ -180,7 +218,10 @@ fn github_format_annotates_each_problem() {
         assert!(data.starts_with(&gh_data(d["message"].as_str().unwrap())), "{line}");
         if let Some(hint) = d["hint"].as_str() {
             assert!(data.ends_with(&gh_data(hint)), "the hint follows the message: {line}");
-            assert!(data.contains("%0A"), "the line break before the hint is escaped: {line}");
+            assert!(
+                data.contains("%0A"),
+                "the line break before the hint is escaped: {line}"
+            );
         }
         assert!(!data.contains('\r'));
     }
@@ -202,12 +243,26 @@ fn github_format_escapes_percent_newlines_and_property_separators() {
         .lines()
         .find(|l| l.starts_with("::error ") && l.contains("Gratuit à 100"))
         .unwrap_or_else(|| panic!("no annotation for the bad value:\n{}", run.stdout));
-    assert!(line.starts_with("::error file=content/lieux/tarif%2Cspecial.md,line=12,col=5,"), "{line}");
-    assert!(line.contains("::« Gratuit à 100 %25 » n'est pas une valeur permise pour « frais_a_charge »%0AAide : "), "{line}");
+    assert!(
+        line.starts_with("::error file=content/lieux/tarif%2Cspecial.md,line=12,col=5,"),
+        "{line}"
+    );
+    assert!(
+        line.contains("::« Gratuit à 100 %25 » n'est pas une valeur permise pour « frais_a_charge »%0AAide : "),
+        "{line}"
+    );
     let properties = line.split("::").nth(1).unwrap();
-    assert!(!properties.contains("tarif,special"), "a raw comma would split the properties: {line}");
+    assert!(
+        !properties.contains("tarif,special"),
+        "a raw comma would split the properties: {line}"
+    );
     // The id is taken from the `id` field, but the file name does not match it.
-    assert!(run.stdout.contains("::error file=content/lieux/tarif%2Cspecial.md,line=2,col=5,"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("::error file=content/lieux/tarif%2Cspecial.md,line=2,col=5,"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -220,11 +275,21 @@ fn minimal_site_passes_with_warnings_only() {
     let json = check(&fixture("minimal"), Some("json"));
     assert_eq!(json.code, 0);
     let report: Value = serde_json::from_str(&json.stdout).unwrap();
-    assert_eq!((report["errors"].as_u64(), report["warnings"].as_u64()), (Some(0), Some(2)));
+    assert_eq!(
+        (report["errors"].as_u64(), report["warnings"].as_u64()),
+        (Some(0), Some(2))
+    );
     let github = check(&fixture("minimal"), Some("github"));
     assert_eq!(github.code, 0);
     assert_eq!(github.stdout.lines().count(), 2);
-    assert!(github.stdout.lines().all(|l| l.starts_with("::warning file=content/lieux/cyberbase-bayonne.md,")), "{}", github.stdout);
+    assert!(
+        github
+            .stdout
+            .lines()
+            .all(|l| l.starts_with("::warning file=content/lieux/cyberbase-bayonne.md,")),
+        "{}",
+        github.stdout
+    );
 }
 
 #[test]
@@ -232,7 +297,11 @@ fn missing_configuration_exits_with_2() {
     let dir = tempdir();
     let run = check(dir.path(), None);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
-    assert!(run.stderr.contains("annuaire.yaml"), "the message names the missing file: {}", run.stderr);
+    assert!(
+        run.stderr.contains("annuaire.yaml"),
+        "the message names the missing file: {}",
+        run.stderr
+    );
     assert!(run.stderr.starts_with("erreur : "), "{}", run.stderr);
     let build = annuaire(&["build", "--root", path_arg(dir.path())]);
     assert_eq!(build.code, 2, "{}", build.stderr);
@@ -252,7 +321,11 @@ fn build_of_the_broken_site_fails_with_the_same_diagnostics() {
 #[test]
 fn demo_site_passes_check() {
     let run = check(&repo_root(), None);
-    assert_eq!(run.code, 0, "the demo site must pass `annuaire check`:\n{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "the demo site must pass `annuaire check`:\n{}{}",
+        run.stdout, run.stderr
+    );
     assert!(!run.stdout.contains(": erreur: "), "{}", run.stdout);
 }
 
@@ -266,25 +339,42 @@ fn place_with(line: &str) -> String {
 #[test]
 fn hours_error_points_at_the_problem_in_an_unquoted_value() {
     let (_guard, root) = site_copy("minimal");
-    std::fs::write(root.join("content/lieux/essai.md"), place_with("horaires: Mo-Fr 09:00-12:00; Xx 10:00-12:00")).unwrap();
+    std::fs::write(
+        root.join("content/lieux/essai.md"),
+        place_with("horaires: Mo-Fr 09:00-12:00; Xx 10:00-12:00"),
+    )
+    .unwrap();
     let run = check(&root, None);
     assert_eq!(run.code, 1);
     // Line 11; « Xx » starts at column 30 of `horaires: Mo-Fr 09:00-12:00; Xx 10:00-12:00`.
-    assert!(run.stdout.contains("content/lieux/essai.md:11:30: erreur: horaires illisibles"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("content/lieux/essai.md:11:30: erreur: horaires illisibles"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
 #[ignore = "bug: src/validate.rs check_text (horaires): the offset is added to the position of the opening quote, one column short"]
 fn hours_error_points_at_the_problem_in_a_quoted_value() {
     // The template of `annuaire new lieu` quotes horaires, so most files do.
-    for line in ["horaires: \"Mo-Fr 09:00-12:00; Xx 10:00-12:00\"", "horaires: 'Mo-Fr 09:00-12:00; Xx 10:00-12:00'"] {
+    for line in [
+        "horaires: \"Mo-Fr 09:00-12:00; Xx 10:00-12:00\"",
+        "horaires: 'Mo-Fr 09:00-12:00; Xx 10:00-12:00'",
+    ] {
         let (_guard, root) = site_copy("minimal");
         std::fs::write(root.join("content/lieux/essai.md"), place_with(line)).unwrap();
         let run = check(&root, None);
         assert_eq!(run.code, 1);
         // « Xx » starts at column 31, after `horaires: ` and the quote.
         assert_eq!(line.chars().position(|c| c == 'X'), Some(30));
-        assert!(run.stdout.contains("content/lieux/essai.md:11:31: erreur: horaires illisibles"), "{line}\n{}", run.stdout);
+        assert!(
+            run.stdout
+                .contains("content/lieux/essai.md:11:31: erreur: horaires illisibles"),
+            "{line}\n{}",
+            run.stdout
+        );
     }
 }
 
@@ -299,8 +389,17 @@ fn configuration_errors_are_all_reported_in_french_at_their_line() {
     .unwrap();
     let run = check(dir.path(), None);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("annuaire.yaml:3:14: erreur: url_de_base « exemple.fr/annuaire » n'est pas une adresse web"), "{}", run.stdout);
-    assert!(run.stdout.contains("annuaire.yaml:4:"), "the département error is on line 4:\n{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("annuaire.yaml:3:14: erreur: url_de_base « exemple.fr/annuaire » n'est pas une adresse web"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("annuaire.yaml:4:"),
+        "the département error is on line 4:\n{}",
+        run.stdout
+    );
 
     std::fs::write(
         dir.path().join("annuaire.yaml"),
@@ -310,8 +409,16 @@ fn configuration_errors_are_all_reported_in_french_at_their_line() {
     let run = check(dir.path(), None);
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("annuaire.yaml:8:1: erreur: "), "{}", run.stdout);
-    assert!(run.stdout.contains("annuaire.yaml:9:1: erreur: "), "every unknown key is reported:\n{}", run.stdout);
-    assert!(run.stdout.contains("« couleurs »") && run.stdout.contains("« lieux_proches »"), "near misses are suggested:\n{}", run.stdout);
+    assert!(
+        run.stdout.contains("annuaire.yaml:9:1: erreur: "),
+        "every unknown key is reported:\n{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("« couleurs »") && run.stdout.contains("« lieux_proches »"),
+        "near misses are suggested:\n{}",
+        run.stdout
+    );
     for english in ["unknown field", "expected one of", "at line"] {
         assert!(!run.stdout.contains(english), "partners read French:\n{}", run.stdout);
     }

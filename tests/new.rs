@@ -17,7 +17,10 @@ fn new_place_creates_a_template_that_passes_check() {
     assert!(text.starts_with("---\n"), "{text}");
     assert!(text.contains("\nid: mediatheque-d-oloron\n"), "{text}");
     assert!(text.contains("\nnom: \"Médiathèque d'Oloron\"\n"), "{text}");
-    assert!(text.contains("\ndate_maj: 2026-11-18\n"), "today comes from SOURCE_DATE_EPOCH: {text}");
+    assert!(
+        text.contains("\ndate_maj: 2026-11-18\n"),
+        "today comes from SOURCE_DATE_EPOCH: {text}"
+    );
 
     // As created, the file passes the check.
     let check_run = check(&root, Some("json"));
@@ -28,13 +31,23 @@ fn new_place_creates_a_template_that_passes_check() {
         .iter()
         .filter(|d| d["file"] == "content/lieux/mediatheque-d-oloron.md")
         .collect();
-    assert_eq!(check_run.code, 0, "the new file must pass `annuaire check`: {about_new:#?}");
-    assert!(about_new.is_empty(), "no warning either on a fresh template: {about_new:#?}");
+    assert_eq!(
+        check_run.code, 0,
+        "the new file must pass `annuaire check`: {about_new:#?}"
+    );
+    assert!(
+        about_new.is_empty(),
+        "no warning either on a fresh template: {about_new:#?}"
+    );
 
     // A second time: refused, and the partner's edits are kept.
     std::fs::write(&created, format!("{text}Texte ajouté par le partenaire.\n")).unwrap();
     let again = annuaire(&["new", "lieu", "Médiathèque d'Oloron", "--root", path_arg(&root)]);
     assert_eq!(again.code, 2, "{}{}", again.stdout, again.stderr);
     assert!(again.stderr.contains("existe déjà"), "{}", again.stderr);
-    assert_eq!(read_text(&created), format!("{text}Texte ajouté par le partenaire.\n"), "never overwritten");
+    assert_eq!(
+        read_text(&created),
+        format!("{text}Texte ajouté par le partenaire.\n"),
+        "never overwritten"
+    );
 }

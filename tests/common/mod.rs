@@ -4,8 +4,8 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
 use regex::Regex;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{LazyLock, OnceLock};
@@ -74,7 +74,15 @@ pub fn check(root: &Path, format: Option<&str>) -> Run {
 
 /// `annuaire build --root <root> --output <output> --base-url https://exemple.fr/annuaire/`.
 pub fn build(root: &Path, output: &Path) -> Run {
-    annuaire(&["build", "--root", path_arg(root), "--output", path_arg(output), "--base-url", BASE_URL])
+    annuaire(&[
+        "build",
+        "--root",
+        path_arg(root),
+        "--output",
+        path_arg(output),
+        "--base-url",
+        BASE_URL,
+    ])
 }
 
 /// Builds the minimal fixture into `<dir>/public` and returns that path.
@@ -105,7 +113,10 @@ pub fn minimal_tree() -> &'static BTreeMap<String, Vec<u8>> {
 }
 
 pub fn tempdir() -> tempfile::TempDir {
-    tempfile::Builder::new().prefix("annuaire-test-").tempdir().expect("temporary folder")
+    tempfile::Builder::new()
+        .prefix("annuaire-test-")
+        .tempdir()
+        .expect("temporary folder")
 }
 
 /// Copies a folder recursively (files and folders only).
@@ -164,14 +175,22 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
 
 /// Relative path → (size, FNV-1a hash) for every file under `dir`.
 pub fn tree_fingerprint(dir: &Path) -> BTreeMap<String, (usize, u64)> {
-    read_tree(dir).into_iter().map(|(path, bytes)| (path, (bytes.len(), fnv1a64(&bytes)))).collect()
+    read_tree(dir)
+        .into_iter()
+        .map(|(path, bytes)| (path, (bytes.len(), fnv1a64(&bytes))))
+        .collect()
 }
 
 /// The HTML files of an output tree, as text.
 pub fn html_files(tree: &BTreeMap<String, Vec<u8>>) -> Vec<(&str, String)> {
     tree.iter()
         .filter(|(path, _)| path.ends_with(".html"))
-        .map(|(path, bytes)| (path.as_str(), String::from_utf8(bytes.clone()).unwrap_or_else(|_| panic!("{path} is UTF-8"))))
+        .map(|(path, bytes)| {
+            (
+                path.as_str(),
+                String::from_utf8(bytes.clone()).unwrap_or_else(|_| panic!("{path} is UTF-8")),
+            )
+        })
         .collect()
 }
 
@@ -187,9 +206,8 @@ pub fn attribute_values(html: &str, names: &[&str]) -> Vec<String> {
     // one after the other so that text inside a quoted value is never
     // mistaken for an attribute.
     static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<[a-zA-Z][a-zA-Z0-9-]*([^>]*)>").unwrap());
-    static ATTR: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"([^\s"'=<>/`]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"#).unwrap()
-    });
+    static ATTR: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"([^\s"'=<>/`]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"#).unwrap());
     let mut out = Vec::new();
     for tag in TAG.captures_iter(html) {
         for caps in ATTR.captures_iter(&tag[1]) {
@@ -216,29 +234,34 @@ pub fn decode_entities(s: &str) -> String {
     }
     static REFERENCE: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"&(#[xX][0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);").unwrap());
-    REFERENCE.replace_all(s, |caps: &regex::Captures<'_>| {
-        let name = &caps[1];
-        let c = match name {
-            "amp" => '&',
-            "lt" => '<',
-            "gt" => '>',
-            "quot" => '"',
-            "apos" => '\'',
-            _ if name.starts_with("#x") || name.starts_with("#X") => {
-                char::from_u32(u32::from_str_radix(&name[2..], 16).unwrap()).unwrap()
-            }
-            _ => char::from_u32(name[1..].parse().unwrap()).unwrap(),
-        };
-        c.to_string()
-    })
-    .into_owned()
+    REFERENCE
+        .replace_all(s, |caps: &regex::Captures<'_>| {
+            let name = &caps[1];
+            let c = match name {
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" => '\'',
+                _ if name.starts_with("#x") || name.starts_with("#X") => {
+                    char::from_u32(u32::from_str_radix(&name[2..], 16).unwrap()).unwrap()
+                }
+                _ => char::from_u32(name[1..].parse().unwrap()).unwrap(),
+            };
+            c.to_string()
+        })
+        .into_owned()
 }
 
 /// The output file a site URL path (under the base path) is served from:
 /// `/annuaire/lieux/x/` → `lieux/x/index.html`. `None` when outside the base.
 pub fn file_for_url_path(url_path: &str) -> Option<String> {
     let rel = url_path.strip_prefix(BASE_PATH)?;
-    Some(if rel.is_empty() || rel.ends_with('/') { format!("{rel}index.html") } else { rel.to_string() })
+    Some(if rel.is_empty() || rel.ends_with('/') {
+        format!("{rel}index.html")
+    } else {
+        rel.to_string()
+    })
 }
 
 /// Lines of a text file with Windows line endings tolerated.
