@@ -3,13 +3,13 @@
 //! Keys are in French: the département's team edits this file.
 
 use crate::diagnostics::{Diagnostic, Position};
-use serde::Deserialize;
+use crate::frontmatter::{RawEntry, RawValue};
+use crate::text;
 use std::path::Path;
 
 pub const CONFIG_FILE: &str = "annuaire.yaml";
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// Site title, e.g. « Lieux de médiation numérique des Pyrénées-Atlantiques ».
     pub titre: String,
@@ -19,51 +19,38 @@ pub struct Config {
     pub url_de_base: String,
     /// Codes of the département(s) the directory covers.
     pub departements: Vec<String>,
-    #[serde(default = "default_theme")]
     pub theme: String,
     pub contact: Contact,
     /// URL template of the web editor of a place file; `{chemin}` is replaced
     /// by the file's path from the site root, e.g.
     /// `https://github.com/org/annuaire/edit/main/{chemin}`.
-    #[serde(default)]
     pub lien_modification: Option<String>,
-    #[serde(default)]
     pub couleurs: Colours,
     /// Path of the logo, relative to the site's `static/` folder.
-    #[serde(default)]
     pub logo: Option<String>,
     /// Text alternative of the logo; empty when the logo is decorative.
-    #[serde(default)]
     pub logo_alt: Option<String>,
     /// RGAA compliance status shown on every page: « totalement conforme »,
     /// « partiellement conforme » or « non conforme ».
-    #[serde(default = "default_accessibility")]
     pub accessibilite: String,
     /// How many nearest places a commune without a place lists.
-    #[serde(default = "default_nearest")]
     pub lieux_proches: usize,
     /// Months after which a listing is reported as stale.
-    #[serde(default = "default_stale_months")]
     pub fraicheur_mois: u32,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Contact {
     pub nom: String,
     pub courriel: String,
-    #[serde(default)]
     pub telephone: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Colours {
     /// Header background and links; must reach 4.5:1 against white.
-    #[serde(default = "default_primary")]
     pub principale: String,
     /// Highlights (focus ring, badges); must reach 3:1 against white.
-    #[serde(default = "default_accent")]
     pub accent: String,
 }
 
@@ -128,68 +115,184 @@ pub fn base_path_of(url: &str) -> String {
     p
 }
 
-/// Reads and checks the configuration. Every problem is reported.
+/// Keys of `annuaire.yaml`, for unknown-key suggestions.
+const KEYS: &[&str] = &[
+    "titre",
+    "editeur",
+    "url_de_base",
+    "departements",
+    "theme",
+    "contact",
+    "lien_modification",
+    "couleurs",
+    "logo",
+    "logo_alt",
+    "accessibilite",
+    "lieux_proches",
+    "fraicheur_mois",
+];
+const CONTACT_KEYS: &[&str] = &["nom", "courriel", "telephone"];
+const COLOUR_KEYS: &[&str] = &["principale", "accent"];
+
+/// Reads the entries of one mapping, reporting unknown and repeated keys.
+struct Section<'a> {
+    file: &'a Path,
+    entries: &'a [RawEntry],
+    problems: &'a mut Vec<Diagnostic>,
+    /// Where a missing key is reported.
+    at: Position,
+    prefix: &'static str,
+}
+
+impl Section<'_> {
+    fn check_keys(&mut self, allowed: &[&str]) {
+        let mut seen: Vec<(&str, u32)> = Vec::new();
+        for e in self.entries {
+            if let Some((_, line)) = seen.iter().find(|(k, _)| *k == e.key) {
+                self.problems.push(
+                    Diagnostic::error(
+                        self.file,
+                        e.key_position,
+                        "configuration",
+                        format!("la clé « {}{} » est écrite deux fois (lignes {line} et {})", self.prefix, e.key, e.key_position.line),
+                    )
+                    .with_hint("gardez une seule de ces lignes"),
+                );
+            }
+            seen.push((&e.key, e.key_position.line));
+            if !allowed.contains(&e.key.as_str()) {
+                let hint = match text::suggest(&e.key, allowed.iter().copied()) {
+                    Some(s) => format!("vouliez-vous dire « {s} » ?"),
+                    None => format!("clés permises ici : {}", allowed.join(", ")),
+                };
+                self.problems.push(
+                    Diagnostic::error(self.file, e.key_position, "configuration", format!("clé inconnue « {}{} »", self.prefix, e.key))
+                        .with_hint(hint),
+                );
+            }
+        }
+    }
+
+    fn entry(&self, key: &str) -> Option<&RawEntry> {
+        self.entries.iter().find(|e| e.key == key)
+    }
+
+    fn text(&mut self, key: &str, required: bool) -> Option<(String, Position)> {
+        match self.entry(key) {
+            Some(RawEntry { value: RawValue::Scalar(s), value_position, .. }) if !s.trim().is_empty() => {
+                Some((s.trim().to_string(), *value_position))
+            }
+            Some(RawEntry { value: RawValue::Scalar(_) | RawValue::Null, .. }) | None => {
+                if required {
+                    self.problems.push(
+                        Diagnostic::error(self.file, self.at, "configuration", format!("la clé « {}{key} » manque ou est vide", self.prefix))
+                            .with_hint(format!("ajoutez « {key}: … » ; voir l'exemple annuaire.yaml du site de démonstration")),
+                    );
+                }
+                None
+            }
+            Some(e) => {
+                self.problems.push(
+                    Diagnostic::error(self.file, e.value_position, "configuration", format!("« {}{key} » attend une seule valeur", self.prefix))
+                        .with_hint(format!("écrivez « {key}: valeur » sur une ligne")),
+                );
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, key: &str, default: u32) -> u32 {
+        match self.text(key, false) {
+            None => default,
+            Some((s, at)) => s.parse().unwrap_or_else(|_| {
+                self.problems.push(
+                    Diagnostic::error(self.file, at, "configuration", format!("« {key} » doit être un nombre entier, pas « {s} »"))
+                        .with_hint(format!("par exemple « {key}: {default} »")),
+                );
+                default
+            }),
+        }
+    }
+}
+
+/// Reads and checks the configuration. Every problem is reported, at its line.
 pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
-    let config: Config = serde_saphyr::from_str(text).map_err(|e| {
-        let position = e
-            .location()
-            .map(|l| Position::new(l.line() as u32, l.column() as u32))
-            .unwrap_or(Position::new(1, 1));
-        let message = e.without_snippet().to_string();
-        let first = message.lines().next().unwrap_or("").to_string();
-        vec![
-            Diagnostic::error(file, position, "configuration", format!("configuration illisible : {first}"))
-                .with_hint("les clés permises sont : titre, editeur, url_de_base, departements, theme, contact (nom, courriel, telephone), lien_modification, couleurs (principale, accent), logo, logo_alt, accessibilite, lieux_proches, fraicheur_mois"),
-        ]
-    })?;
+    let fm = crate::frontmatter::parse(text, 1, file).map_err(|d| vec![d])?;
     let mut problems = Vec::new();
-    let at = Position::new(1, 1);
-    if !(config.url_de_base.starts_with("https://") || config.url_de_base.starts_with("http://")) {
+    let start = Position::new(1, 1);
+    let mut top = Section { file, entries: &fm.entries, problems: &mut problems, at: start, prefix: "" };
+    top.check_keys(KEYS);
+    let titre = top.text("titre", true);
+    let editeur = top.text("editeur", true);
+    let url = top.text("url_de_base", true);
+    let theme = top.text("theme", false).map(|t| t.0).unwrap_or_else(default_theme);
+    let lien_modification = top.text("lien_modification", false);
+    let logo = top.text("logo", false).map(|l| l.0);
+    let logo_alt = top.text("logo_alt", false).map(|l| l.0);
+    let accessibilite = top.text("accessibilite", false);
+    let lieux_proches = top.number("lieux_proches", default_nearest() as u32) as usize;
+    let fraicheur_mois = top.number("fraicheur_mois", default_stale_months());
+    let departements: Vec<(String, Position)> = match fm.get("departements") {
+        Some(RawEntry { value: RawValue::List(items), .. }) => items
+            .iter()
+            .filter_map(|i| match &i.value {
+                RawValue::Scalar(s) => Some((s.trim().to_string(), crate::frontmatter::list_item_position(i, 1))),
+                _ => None,
+            })
+            .collect(),
+        Some(RawEntry { value: RawValue::Scalar(s), value_position, .. }) => vec![(s.trim().to_string(), *value_position)],
+        _ => Vec::new(),
+    };
+    let contact_entries: &[RawEntry] = match fm.get("contact") {
+        Some(RawEntry { value: RawValue::Map(entries), .. }) => entries,
+        _ => &[],
+    };
+    let contact_at = fm.get("contact").map(|e| e.key_position).unwrap_or(start);
+    let mut contact = Section { file, entries: contact_entries, problems: &mut problems, at: contact_at, prefix: "contact." };
+    contact.check_keys(CONTACT_KEYS);
+    let contact_nom = contact.text("nom", true);
+    let contact_courriel = contact.text("courriel", true);
+    let contact_telephone = contact.text("telephone", false);
+    let colour_entries: &[RawEntry] = match fm.get("couleurs") {
+        Some(RawEntry { value: RawValue::Map(entries), .. }) => entries,
+        _ => &[],
+    };
+    let colours_at = fm.get("couleurs").map(|e| e.key_position).unwrap_or(start);
+    let mut colours = Section { file, entries: colour_entries, problems: &mut problems, at: colours_at, prefix: "couleurs." };
+    colours.check_keys(COLOUR_KEYS);
+    let principale = colours.text("principale", false);
+    let accent = colours.text("accent", false);
+
+    if let Some((url, at)) = &url
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
         problems.push(
-            Diagnostic::error(
-                file,
-                at,
-                "configuration",
-                format!("url_de_base « {} » n'est pas une adresse web", config.url_de_base),
-            )
-            .with_hint("écrivez l'adresse complète du site publié, par exemple https://www.exemple.fr/annuaire/"),
+            Diagnostic::error(file, *at, "configuration", format!("url_de_base « {url} » n'est pas une adresse web"))
+                .with_hint("écrivez l'adresse complète du site publié, par exemple https://www.exemple.fr/annuaire/"),
         );
     }
-    if config.departements.is_empty() {
+    if departements.is_empty() {
+        let at = fm.get("departements").map(|e| e.value_position).unwrap_or(start);
         problems.push(
             Diagnostic::error(file, at, "configuration", "aucun département n'est indiqué")
                 .with_hint("ajoutez par exemple « departements: [\"64\"] »"),
         );
     }
     let territories = crate::territories::Territories::embedded();
-    for code in &config.departements {
+    for (code, at) in &departements {
         if territories.departement(code).is_none() {
             problems.push(
-                Diagnostic::error(
-                    file,
-                    at,
-                    "configuration",
-                    format!("le département « {code} » n'existe pas"),
-                )
-                .with_hint(
-                    "utilisez le code officiel sur deux ou trois caractères, par exemple \"64\", \"2A\" ou \"974\"",
-                ),
+                Diagnostic::error(file, *at, "configuration", format!("le département « {code} » n'existe pas"))
+                    .with_hint("utilisez le code officiel sur deux ou trois caractères, entre guillemets, par exemple \"64\", \"2A\" ou \"974\""),
             );
         }
     }
-    for (name, value, minimum) in [
-        ("couleurs.principale", &config.couleurs.principale, 4.5),
-        ("couleurs.accent", &config.couleurs.accent, 3.0),
-    ] {
+    for (name, value, minimum) in [("couleurs.principale", &principale, 4.5), ("couleurs.accent", &accent, 3.0)] {
+        let Some((value, at)) = value else { continue };
         match crate::colour::parse_hex(value) {
             None => problems.push(
-                Diagnostic::error(
-                    file,
-                    at,
-                    "configuration",
-                    format!("{name} « {value} » n'est pas une couleur"),
-                )
-                .with_hint("écrivez une couleur hexadécimale, par exemple #1d4f91"),
+                Diagnostic::error(file, *at, "configuration", format!("{name} « {value} » n'est pas une couleur"))
+                    .with_hint("écrivez une couleur hexadécimale entre guillemets, par exemple \"#1d4f91\""),
             ),
             Some(rgb) => {
                 let ratio = crate::colour::contrast_ratio(rgb, (255, 255, 255));
@@ -197,7 +300,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
                     problems.push(
                         Diagnostic::error(
                             file,
-                            at,
+                            *at,
                             "configuration",
                             format!("{name} « {value} » n'est pas assez contrastée sur fond blanc ({ratio:.1}:1, il faut au moins {minimum}:1)"),
                         )
@@ -207,34 +310,48 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
             }
         }
     }
-    if !matches!(
-        config.accessibilite.as_str(),
-        "totalement conforme" | "partiellement conforme" | "non conforme"
-    ) {
+    if let Some((status, at)) = &accessibilite
+        && !matches!(status.as_str(), "totalement conforme" | "partiellement conforme" | "non conforme")
+    {
         problems.push(
-            Diagnostic::error(
-                file,
-                at,
-                "configuration",
-                format!("accessibilite « {} » n'est pas un statut RGAA", config.accessibilite),
-            )
-            .with_hint("écrivez « totalement conforme », « partiellement conforme » ou « non conforme »"),
+            Diagnostic::error(file, *at, "configuration", format!("accessibilite « {status} » n'est pas un statut RGAA"))
+                .with_hint("écrivez « totalement conforme », « partiellement conforme » ou « non conforme »"),
         );
     }
-    if let Some(template) = &config.lien_modification
+    if let Some((template, at)) = &lien_modification
         && !template.contains("{chemin}")
     {
         problems.push(
-            Diagnostic::error(
-                file,
-                at,
-                "configuration",
-                "lien_modification ne contient pas « {chemin} »",
-            )
-            .with_hint("par exemple https://github.com/organisation/annuaire/edit/main/{chemin}"),
+            Diagnostic::error(file, *at, "configuration", "lien_modification ne contient pas « {chemin} »")
+                .with_hint("par exemple https://github.com/organisation/annuaire/edit/main/{chemin}"),
         );
     }
-    if problems.is_empty() { Ok(config) } else { Err(problems) }
+    if !problems.is_empty() {
+        crate::diagnostics::sort(&mut problems);
+        return Err(problems);
+    }
+    let (Some(titre), Some(editeur), Some(url), Some(nom), Some(courriel)) = (titre, editeur, url, contact_nom, contact_courriel)
+    else {
+        return Err(vec![Diagnostic::error(file, start, "configuration", "configuration incomplète")]);
+    };
+    Ok(Config {
+        titre: titre.0,
+        editeur: editeur.0,
+        url_de_base: url.0,
+        departements: departements.into_iter().map(|d| d.0).collect(),
+        theme,
+        contact: Contact { nom: nom.0, courriel: courriel.0, telephone: contact_telephone.map(|t| t.0) },
+        lien_modification: lien_modification.map(|l| l.0),
+        couleurs: Colours {
+            principale: principale.map(|c| c.0).unwrap_or_else(default_primary),
+            accent: accent.map(|c| c.0).unwrap_or_else(default_accent),
+        },
+        logo,
+        logo_alt,
+        accessibilite: accessibilite.map(|a| a.0).unwrap_or_else(default_accessibility),
+        lieux_proches,
+        fraicheur_mois,
+    })
 }
 
 #[cfg(test)]
@@ -263,7 +380,9 @@ mod tests {
     #[test]
     fn unknown_keys_and_bad_values_are_reported() {
         let err = parse(&format!("{MINIMAL}couleur: rouge\n"), Path::new("annuaire.yaml")).unwrap_err();
-        assert!(err[0].message.contains("configuration illisible"), "{err:?}");
+        assert_eq!(err[0].message, "clé inconnue « couleur »", "{err:?}");
+        assert_eq!(err[0].position, Position::new(8, 1));
+        assert_eq!(err[0].hint.as_deref(), Some("vouliez-vous dire « couleurs » ?"));
         let text = MINIMAL.replace("\"64\"", "\"99\"") + "couleurs:\n  principale: \"#ffff00\"\n";
         let err = parse(&text, Path::new("annuaire.yaml")).unwrap_err();
         assert_eq!(err.len(), 2, "{err:?}");

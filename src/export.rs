@@ -57,7 +57,8 @@ pub fn json(site: &Site) -> Result<Vec<u8>, Error> {
 /// `public/donnees/lieux.geojson`: RFC 7946, [lon, lat], one feature per place
 /// that has its own coordinates.
 pub fn geojson(site: &Site) -> Result<Vec<u8>, Error> {
-    let base = site.config.base_path();
+    // Absolute: the layer is also downloaded and reused outside the site.
+    let base = site.config.base_url();
     let features = site
         .places
         .iter()

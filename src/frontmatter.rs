@@ -8,7 +8,7 @@
 //! zero and `telephone: +33559…` keeps its plus sign.
 
 use crate::diagnostics::{Diagnostic, Position};
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 use std::fmt;
 use std::path::Path;
@@ -68,17 +68,19 @@ pub enum RawValue {
     Scalar(String),
     /// A list; each item carries its own position.
     List(Vec<Spanned<RawValue>>),
-    /// A nested mapping: never valid in a place file, kept only to be reported.
-    Map,
+    /// A nested mapping (the site configuration has some; a place file never).
+    Map(Vec<RawEntry>),
 }
 
 /// A `key: value` line of the front matter.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RawEntry {
     pub key: String,
     pub key_position: Position,
     pub value: RawValue,
     pub value_position: Position,
+    /// The scalar was written between quotes: its text starts one column later.
+    pub quoted: bool,
 }
 
 /// The front matter of a file, in the order written.
@@ -123,18 +125,34 @@ pub fn parse(yaml: &str, first_line: u32, file: &Path) -> Result<RawFrontMatter,
         Ok(doc) => doc,
         Err(err) => return Err(yaml_error(&err, yaml, first_line, file)),
     };
-    let shift = first_line - 1;
-    let entries = doc
-        .0
+    Ok(RawFrontMatter { entries: raw_entries(doc.0, yaml, first_line - 1) })
+}
+
+type SpannedPairs = Vec<(Spanned<String>, Spanned<ParsedValue>)>;
+
+fn raw_entries(pairs: SpannedPairs, yaml: &str, shift: u32) -> Vec<RawEntry> {
+    pairs
         .into_iter()
-        .map(|(k, v)| RawEntry {
-            key: k.value,
-            key_position: position(&k.referenced, shift),
-            value: restore_scalars(v.value, yaml),
-            value_position: position(&v.referenced, shift),
+        .map(|(k, v)| {
+            let quoted = v
+                .referenced
+                .span()
+                .byte_offset()
+                .and_then(|o| yaml.as_bytes().get(o as usize))
+                .is_some_and(|b| matches!(b, b'"' | b'\''));
+            let value = match v.value {
+                ParsedValue::Map(pairs) => RawValue::Map(raw_entries(pairs, yaml, shift)),
+                other => restore_scalars(other, yaml),
+            };
+            RawEntry {
+                key: k.value,
+                key_position: position(&k.referenced, shift),
+                value,
+                value_position: position(&v.referenced, shift),
+                quoted,
+            }
         })
-        .collect();
-    Ok(RawFrontMatter { entries })
+        .collect()
 }
 
 fn position(loc: &serde_saphyr::Location, shift: u32) -> Position {
@@ -166,7 +184,8 @@ fn restore_scalars(value: ParsedValue, source: &str) -> RawValue {
                 })
                 .collect(),
         ),
-        ParsedValue::Map => RawValue::Map,
+        // Nested maps inside lists are never valid anywhere: kept empty, to be reported.
+        ParsedValue::Map(_) => RawValue::Map(Vec::new()),
     }
 }
 
@@ -276,7 +295,7 @@ fn french_yaml_message(raw: &str, _yaml: &str) -> (String, String) {
 
 // ---- serde plumbing -------------------------------------------------------
 
-struct Document(Vec<(Spanned<String>, Spanned<ParsedValue>)>);
+struct Document(SpannedPairs);
 
 /// What the deserializer saw. Typed scalars keep their byte span so that
 /// their source text can be restored.
@@ -286,7 +305,7 @@ enum ParsedValue {
     Str(String),
     Typed(String, Option<(usize, usize)>),
     Seq(Vec<Spanned<ParsedValue>>),
-    Map,
+    Map(SpannedPairs),
 }
 
 impl<'de> Deserialize<'de> for Document {
@@ -359,8 +378,11 @@ impl<'de> Deserialize<'de> for ParsedValue {
                 Ok(ParsedValue::Seq(items))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ParsedValue, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(ParsedValue::Map)
+                let mut pairs = Vec::new();
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    pairs.push((key, map.next_value::<Spanned<ParsedValue>>()?));
+                }
+                Ok(ParsedValue::Map(pairs))
             }
         }
         d.deserialize_any(ValueVisitor)
@@ -386,6 +408,15 @@ impl ParsedValue {
                         value: i.value.with_span(&i.referenced),
                         referenced: i.referenced,
                         defined: i.defined,
+                    })
+                    .collect(),
+            ),
+            ParsedValue::Map(pairs) => ParsedValue::Map(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let value = v.value.with_span(&v.referenced);
+                        (k, Spanned { value, referenced: v.referenced, defined: v.defined })
                     })
                     .collect(),
             ),

@@ -623,7 +623,7 @@ fn validate_row(p: &PreparedRow, id: &str, ctx: &Context<'_>) -> Result<(Lieu, V
                         InputValue::List(items.iter().map(|s| (InputValue::Scalar(s.clone()), at)).collect())
                     }
                 };
-                InputField { key: name.clone(), key_position: at, value, value_position: at }
+                InputField { key: name.clone(), key_position: at, value, value_position: at, quoted: false }
             })
             .collect();
         let body = match fields.get("presentation_detail") {
@@ -637,6 +637,7 @@ fn validate_row(p: &PreparedRow, id: &str, ctx: &Context<'_>) -> Result<(Lieu, V
             key_position: Position::new(p.number as u32, 0),
             value: InputValue::Scalar(id.to_string()),
             value_position: Position::new(p.number as u32, 0),
+            quoted: false,
         });
         let (lieu, diagnostics) = validate::validate_place(&inputs, origin, ctx);
         let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.is_error()).collect();

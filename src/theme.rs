@@ -72,7 +72,55 @@ impl Theme {
         let mut tera = tera::Tera::default();
         tera.add_raw_templates(self.templates.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .map_err(|e| crate::error::from_tera("thème", &e))?;
-        tera.autoescape_on(vec![".html", ".xml", ".svg"]);
+        // HTML escaping turns `/` into `&#x2F;`: right for HTML, noise in
+        // XML, which gets its own five-entity filter instead.
+        tera.autoescape_on(vec![".html", ".svg"]);
+        tera.register_filter("xml", xml_filter);
         Ok(tera)
+    }
+}
+
+fn xml_filter(value: &tera::Value, _: &std::collections::HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let s = match value {
+        tera::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    Ok(tera::Value::String(xml_escape(&s)))
+}
+
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_escape_covers_the_five_entities() {
+        assert_eq!(xml_escape("https://a.fr/?a=1&b=<2>'\""), "https://a.fr/?a=1&amp;b=&lt;2&gt;&apos;&quot;");
+    }
+
+    #[test]
+    fn a_site_theme_overrides_only_the_files_it_has() {
+        let dir = tempfile::tempdir().unwrap();
+        let templates = dir.path().join("themes/default/templates");
+        std::fs::create_dir_all(&templates).unwrap();
+        std::fs::write(templates.join("404.html"), "perso").unwrap();
+        let theme = Theme::load(dir.path(), "default").unwrap();
+        assert_eq!(theme.templates["404.html"], "perso");
+        assert!(theme.templates["lieu.html"].contains("{% extends"));
+        assert!(Theme::load(dir.path(), "absent").is_err());
     }
 }

@@ -37,6 +37,8 @@ pub struct InputField {
     pub key_position: Position,
     pub value: InputValue,
     pub value_position: Position,
+    /// The value was written between quotes: its text starts one column later.
+    pub quoted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -65,7 +67,7 @@ pub fn inputs_from_front_matter(fm: &RawFrontMatter, yaml_first_line: u32) -> Ve
         match value {
             RawValue::Null => InputValue::Null,
             RawValue::Scalar(s) => InputValue::Scalar(s.clone()),
-            RawValue::Map => InputValue::Map,
+            RawValue::Map(_) => InputValue::Map,
             RawValue::List(items) => InputValue::List(
                 items
                     .iter()
@@ -86,6 +88,7 @@ pub fn inputs_from_front_matter(fm: &RawFrontMatter, yaml_first_line: u32) -> Ve
             key_position: e.key_position,
             value: convert(&e.value, yaml_first_line),
             value_position: e.value_position,
+            quoted: e.quoted,
         })
         .collect()
 }
@@ -281,7 +284,13 @@ fn check_field(v: &mut Validator<'_>, field: &schema::Field, input: &InputField)
             check_list(v, field, &items)
         }
         (InputValue::List(items), Shape::List) => check_list(v, field, items),
-        (InputValue::Scalar(s), Shape::Text) => check_text(v, field, s.trim(), input.value_position),
+        (InputValue::Scalar(s), Shape::Text) => {
+            // Where the trimmed text starts, for messages that point inside it.
+            let leading = (s.chars().count() - s.trim_start().chars().count()) as u32;
+            let mut content_at = input.value_position;
+            content_at.column += u32::from(input.quoted) + leading;
+            check_text(v, field, s.trim(), input.value_position, content_at)
+        }
         (InputValue::Scalar(s), Shape::Number) => {
             let s = s.trim();
             match s.parse::<f64>() {
@@ -340,7 +349,13 @@ fn check_field(v: &mut Validator<'_>, field: &schema::Field, input: &InputField)
     }
 }
 
-fn check_text(v: &mut Validator<'_>, field: &schema::Field, s: &str, at: Position) -> Option<FieldValue> {
+fn check_text(
+    v: &mut Validator<'_>,
+    field: &schema::Field,
+    s: &str,
+    at: Position,
+    content_at: Position,
+) -> Option<FieldValue> {
     let name = field.name.as_str();
     if s.is_empty() {
         return None;
@@ -397,6 +412,7 @@ fn check_text(v: &mut Validator<'_>, field: &schema::Field, s: &str, at: Positio
             Err(e) => {
                 let mut pos = at;
                 if let Some(offset) = e.offset {
+                    pos = content_at;
                     pos.column += offset as u32;
                 }
                 v.error(pos, "horaires", e.message, Some(e.hint));

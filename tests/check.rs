@@ -356,7 +356,6 @@ fn hours_error_points_at_the_problem_in_an_unquoted_value() {
 }
 
 #[test]
-#[ignore = "bug: src/validate.rs check_text (horaires): the offset is added to the position of the opening quote, one column short"]
 fn hours_error_points_at_the_problem_in_a_quoted_value() {
     // The template of `annuaire new lieu` quotes horaires, so most files do.
     for line in [
@@ -379,7 +378,6 @@ fn hours_error_points_at_the_problem_in_a_quoted_value() {
 }
 
 #[test]
-#[ignore = "bug: src/config.rs parse: only the first unknown key is reported, in English, and semantic errors are all at 1:1"]
 fn configuration_errors_are_all_reported_in_french_at_their_line() {
     let dir = tempdir();
     std::fs::write(
