@@ -1103,3 +1103,88 @@ mod tests {
         assert_eq!(diags[0].code, "identifiant");
     }
 }
+
+/// Our verdict on list values matches the national schema's own patterns,
+/// matched against the whole `|`-joined value.
+#[cfg(test)]
+mod parity {
+    use super::tests_support::run_field;
+    use crate::schema;
+
+    #[test]
+    fn vocabulary_fields_agree_with_the_schema_patterns() {
+        let s = schema::schema();
+        for field in s.fields.iter().filter(|f| f.vocabulary.is_some() && f.name != "typologie") {
+            let pattern = field.pattern.as_ref().expect("closed lists have a pattern");
+            let vocabulary = field.vocabulary.unwrap();
+            for v in &vocabulary.values {
+                let ours = run_field(&field.name, &v.value);
+                let theirs = pattern.is_match(&v.value);
+                // Documented difference: both spellings of « Étapes numériques (La Poste) » are accepted.
+                if v.value != schema::ETAPES_NUMERIQUES_VOCABULARY {
+                    assert_eq!(ours, theirs, "{}: « {} »", field.name, v.value);
+                }
+                assert!(ours, "{}: « {} »", field.name, v.value);
+            }
+            for wrong in ["Autre chose", "gratuit", "Seniors ", "Jeunes|Femmes"] {
+                let ours = run_field(&field.name, wrong);
+                let theirs = pattern.is_match(wrong);
+                if wrong == "Seniors " {
+                    // We trim spaces around values, the schema does not.
+                    assert!(!theirs);
+                    continue;
+                }
+                if wrong.contains('|') {
+                    // A YAML item never holds a `|` list; the schema's verdict is on the whole value.
+                    continue;
+                }
+                assert_eq!(ours, theirs, "{}: « {wrong} »", field.name);
+            }
+        }
+    }
+
+    #[test]
+    fn text_fields_agree_with_the_schema_patterns() {
+        let s = schema::schema();
+        for (field, values) in [
+            ("pivot", &["43493312300029", "W643000123", "12345678", "1234 5678 9012 34", "abc"][..]),
+            ("code_postal", &["64000", "6400", "640000", "2A000"][..]),
+            ("code_insee", &["64445", "2A004", "20004", "6444"][..]),
+            ("telephone", &["+33559271572", "+262262123456", "+3355927", "0559271572x"][..]),
+        ] {
+            let pattern = s.field(field).unwrap().pattern.as_ref().unwrap();
+            for value in values {
+                assert_eq!(run_field(field, value), pattern.is_match(value), "{field}: « {value} »");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests_support {
+    use super::*;
+
+    /// Validates one field alone; true when it raised no error.
+    pub fn run_field(name: &str, value: &str) -> bool {
+        let field = schema::schema().field(name).unwrap();
+        let mut v = Validator {
+            ctx: &Context {
+                territories: Territories::embedded(),
+                departements: &[],
+                today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+                stale_months: 12,
+            },
+            file: Path::new("f.md"),
+            diagnostics: Vec::new(),
+        };
+        let input = InputField {
+            key: name.into(),
+            key_position: Position::new(1, 1),
+            value: InputValue::Scalar(value.into()),
+            value_position: Position::new(1, 1),
+            quoted: false,
+        };
+        check_field(&mut v, field, &input);
+        !v.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
