@@ -21,6 +21,7 @@ pub mod model;
 pub mod pipeline;
 pub mod render;
 pub mod scaffold;
+pub mod search;
 pub mod schema;
 pub mod serve;
 pub mod territories;

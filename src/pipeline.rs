@@ -92,6 +92,7 @@ pub fn prepare(root: &Path, base_url: Option<&str>) -> Result<(Site, Vec<Diagnos
 pub fn render_all(site: &Site, theme: &Theme, root: &Path, options: &RenderOptions) -> Result<Vec<OutputFile>, Error> {
     let mut files = render::render_site(site, theme, options)?;
     files.extend(crate::export::open_data_files(site)?);
+    files.extend(crate::search::search_files(site)?);
     for file in &mut files {
         if file.path.ends_with(".html") {
             file.bytes = minify(&file.bytes);

@@ -1,0 +1,236 @@
+//! The search index read by the search page and the map: one compact JSON
+//! file per département (`donnees/recherche/<code>.json`), so that a
+//! national site only loads the départements a resident looks at, plus a
+//! small catalogue (`donnees/recherche/index.json`) of départements,
+//! communes and facet values.
+//!
+//! Places are arrays, not objects, and facet values are bit masks over the
+//! catalogue's lists: keys repeated 50,000 times would weigh more than the
+//! data. Entries are sorted by id; everything is deterministic.
+
+use crate::enrich::Site;
+use crate::error::Error;
+use crate::render::OutputFile;
+use crate::schema;
+use crate::text;
+use crate::urls;
+use serde::Serialize;
+
+/// Bumped when the layout of an entry changes, so that a cached old index
+/// is never read with new code.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The facets and their values, in vocabulary order; a place's mask for a
+/// facet has bit `i` set when it has value `i`.
+#[derive(Serialize)]
+pub struct Facet {
+    pub cle: &'static str,
+    pub titre: &'static str,
+    pub valeurs: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Catalogue<'a> {
+    version: u32,
+    /// Column names of a place entry, for readers of the file.
+    colonnes: &'static [&'static str],
+    facettes: &'a [Facet],
+    /// `[code, nom, url of its file]`.
+    departements: Vec<(String, String, String)>,
+    /// `[code INSEE, nom, postcodes joined by spaces, lat, lon, département, url of its page]`.
+    communes: Vec<(String, String, String, Option<f64>, Option<f64>, String, String)>,
+}
+
+pub const COLUMNS: &[&str] = &[
+    "id",
+    "nom",
+    "url",
+    "code_insee",
+    "adresse",
+    "latitude",
+    "longitude",
+    "services",
+    "publics",
+    "prise_en_charge",
+    "frais",
+    "accompagnement",
+    "dispositifs",
+    "drapeaux",
+    "texte",
+    "horaires",
+];
+
+/// `drapeaux` bits.
+pub const FLAG_ONLINE_BOOKING: u32 = 1;
+pub const FLAG_ACCES_LIBRE: u32 = 2;
+pub const FLAG_OPEN_SATURDAY: u32 = 4;
+pub const FLAG_STALE: u32 = 8;
+
+/// Longest searchable text kept per place: names, types and the start of
+/// the description are what people search; the rest would only weigh.
+const MAX_TEXT_CHARS: usize = 240;
+
+pub fn facets() -> Vec<Facet> {
+    let values = |field: &str| -> Vec<String> {
+        schema::vocabulary(field).map(|v| v.values.iter().map(|x| x.value.clone()).collect()).unwrap_or_default()
+    };
+    let mut dispositifs = values("dispositif_programmes_nationaux");
+    dispositifs.extend(values("formations_labels"));
+    vec![
+        Facet { cle: "services", titre: "Services", valeurs: values("services") },
+        Facet { cle: "publics", titre: "Publics", valeurs: values("publics_specifiquement_adresses") },
+        Facet { cle: "prise_en_charge", titre: "Accompagnement adapté", valeurs: values("prise_en_charge_specifique") },
+        Facet { cle: "frais", titre: "Tarif", valeurs: values("frais_a_charge") },
+        Facet { cle: "accompagnement", titre: "Façon d'être accompagné", valeurs: values("modalites_accompagnement") },
+        Facet { cle: "dispositifs", titre: "Dispositifs et labels", valeurs: dispositifs },
+    ]
+}
+
+fn mask(values: &[String], vocabulary: &[String]) -> u64 {
+    values
+        .iter()
+        .filter_map(|v| vocabulary.iter().position(|x| x == v))
+        .fold(0u64, |m, i| m | (1u64 << i))
+}
+
+/// Words a resident may type, accent- and case-free, each once.
+fn search_text(parts: &[&str]) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut length = 0;
+    for part in parts {
+        for word in text::fold(part).split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() > 1) {
+            if words.iter().any(|w| w == word) {
+                continue;
+            }
+            length += word.len() + 1;
+            if length > MAX_TEXT_CHARS {
+                return words.join(" ");
+            }
+            words.push(word.to_string());
+        }
+    }
+    words.join(" ")
+}
+
+fn round5(x: f64) -> f64 {
+    (x * 1e5).round() / 1e5
+}
+
+pub fn search_files(site: &Site) -> Result<Vec<OutputFile>, Error> {
+    let facets = facets();
+    let base = site.config.base_path();
+    let typologie = schema::vocabulary("typologie");
+    let mut files = Vec::new();
+    for departement in &site.departements {
+        let mut entries = Vec::with_capacity(departement.places.len());
+        let mut places = departement.places.clone();
+        places.sort_by(|&a, &b| site.places[a].lieu.id.cmp(&site.places[b].lieu.id));
+        for &i in &places {
+            let place = &site.places[i];
+            let l = &place.lieu;
+            let mut labels = l.dispositif_programmes_nationaux.clone();
+            labels.extend(l.formations_labels.iter().cloned());
+            let mut flags = 0;
+            if l.prise_rdv.is_some() || l.modalites_acces.iter().any(|m| m == "Prendre un RDV en ligne") {
+                flags |= FLAG_ONLINE_BOOKING;
+            }
+            if l.fiche_acces_libre.is_some() {
+                flags |= FLAG_ACCES_LIBRE;
+            }
+            if place.browser_hours.as_ref().is_some_and(|h| h.week.get(5).is_some_and(|d| !d.is_empty())) {
+                flags |= FLAG_OPEN_SATURDAY;
+            }
+            if place.stale {
+                flags |= FLAG_STALE;
+            }
+            let types: Vec<&str> =
+                l.typologie.iter().map(|t| typologie.and_then(|v| v.label(t)).unwrap_or(t.as_str())).collect();
+            let mut parts: Vec<&str> = vec![&l.nom, &l.commune, &l.code_postal];
+            parts.extend(types.iter().copied());
+            parts.extend(l.services.iter().map(String::as_str));
+            parts.extend(l.presentation_resume.as_deref());
+            parts.extend(l.presentation_detail.as_deref());
+            let (lat, lon) = match place.point {
+                Some(p) => (Some(round5(p.lat)), Some(round5(p.lon))),
+                None => (None, None),
+            };
+            entries.push(serde_json::json!([
+                l.id,
+                l.nom,
+                format!("{base}{}", urls::place(&l.id)),
+                place.commune_code,
+                l.adresse,
+                lat,
+                lon,
+                mask(&l.services, &facets[0].valeurs),
+                mask(&l.publics_specifiquement_adresses, &facets[1].valeurs),
+                mask(&l.prise_en_charge_specifique, &facets[2].valeurs),
+                mask(&l.frais_a_charge, &facets[3].valeurs),
+                mask(&l.modalites_accompagnement, &facets[4].valeurs),
+                mask(&labels, &facets[5].valeurs),
+                flags,
+                search_text(&parts),
+                place.browser_hours,
+            ]));
+        }
+        let body = serde_json::json!({ "version": FORMAT_VERSION, "departement": departement.code, "lieux": entries });
+        files.push(OutputFile {
+            path: format!("donnees/recherche/{}.json", departement.code.to_lowercase()),
+            bytes: serde_json::to_vec(&body).map_err(|e| Error::Internal(e.to_string()))?,
+        });
+    }
+    let catalogue = Catalogue {
+        version: FORMAT_VERSION,
+        colonnes: COLUMNS,
+        facettes: &facets,
+        departements: site
+            .departements
+            .iter()
+            .map(|d| (d.code.clone(), d.nom.clone(), format!("{base}donnees/recherche/{}.json", d.code.to_lowercase())))
+            .collect(),
+        communes: site
+            .communes
+            .iter()
+            .map(|c| {
+                (
+                    c.code.clone(),
+                    c.nom.clone(),
+                    c.codes_postaux.join(" "),
+                    c.point.map(|p| round5(p.lat)),
+                    c.point.map(|p| round5(p.lon)),
+                    c.departement.clone(),
+                    format!("{base}{}", urls::commune(&c.slug)),
+                )
+            })
+            .collect(),
+    };
+    files.push(OutputFile {
+        path: "donnees/recherche/index.json".into(),
+        bytes: serde_json::to_vec(&catalogue).map_err(|e| Error::Internal(e.to_string()))?,
+    });
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_follow_vocabulary_order() {
+        let vocabulary = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+        assert_eq!(mask(&["c".into(), "a".into(), "x".into()], &vocabulary), 0b101);
+    }
+
+    #[test]
+    fn search_text_is_folded_unique_and_bounded() {
+        assert_eq!(search_text(&["Médiathèque de Pau", "médiathèque", "64000"]), "mediatheque de pau 64000");
+        assert!(search_text(&[&"mot ".repeat(40), &"autre ".repeat(10), &"x".repeat(300)]).len() <= MAX_TEXT_CHARS);
+    }
+
+    #[test]
+    fn facets_fit_in_a_mask() {
+        for f in facets() {
+            assert!(f.valeurs.len() <= 53, "{}: JavaScript numbers hold 53 bits", f.cle);
+        }
+    }
+}
