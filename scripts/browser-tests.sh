@@ -2,7 +2,9 @@
 # Browser tests of the demo site: Debian's Chromium driven by playwright-core,
 # with axe-core, on pages served on 127.0.0.1 only (never the internet).
 #
-#   bash scripts/browser-tests.sh        (from anywhere; called by scripts/test.sh)
+#   bash scripts/browser-tests.sh                 (called by scripts/test.sh)
+#   bash scripts/browser-tests.sh tests/browser/axe.test.mjs   (some files only,
+#                                                  paths from the repository root)
 #
 # 1. Installs what is missing, quietly and only once: Chromium (apt, as root)
 #    and the pinned Node packages of tests/browser/ (npm ci from the lockfile).
@@ -109,20 +111,24 @@ if ! "$annuaire" build --root . --output "$site_dir" --base-url "$base_url" >"$t
   echo "annuaire build failed" >&2
   exit 1
 fi
-echo "== Site de démonstration servi sur $base_url"
+echo "== Site de démonstration servi sur $base_url (captures d'écran : $browser_dir/artifacts/)"
 
 # ------------------------------------------------------------ 3. tests
-rm -rf "$browser_dir/artifacts"
+if [ "$#" -gt 0 ]; then
+  tests=("$@")             # some test files only, e.g. tests/browser/axe.test.mjs
+else
+  tests=("$browser_dir/")  # every tests/browser/*.test.mjs
+  rm -rf "$browser_dir/artifacts"
+fi
 mkdir -p "$browser_dir/artifacts"
 set +e
 # TMPDIR: playwright-core makes each Chromium's fresh profile (mkdtemp) there.
 ANNUAIRE_BASE_URL="$base_url" ANNUAIRE_SITE_DIR="$site_dir" TMPDIR="$tmp/tmp" \
-  timeout --kill-after=10 600 \
-  node --test --test-reporter=spec --test-concurrency="${BROWSER_TESTS_CONCURRENCY:-2}" "$browser_dir/"
+  timeout --foreground --kill-after=10 600 \
+  node --test --test-reporter=spec --test-concurrency="${BROWSER_TESTS_CONCURRENCY:-2}" "${tests[@]}"
 status=$?
 set -e
 if [ "$status" -ne 0 ]; then
-  echo "Tests navigateur : ÉCHEC (code $status). Captures d'écran : $browser_dir/artifacts/" >&2
+  echo "Tests navigateur : ÉCHEC (code $status)." >&2
   exit "$status"
 fi
-echo "Tests navigateur : tous réussis. Captures d'écran : $browser_dir/artifacts/"

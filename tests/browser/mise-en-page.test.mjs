@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   assertNoExternalRequest,
+  assertNone,
   launchBrowser,
   newGuardedContext,
   openPage,
@@ -123,7 +124,7 @@ for (const width of [1280, 640]) {
         assert.ok(after >= before * 1.95, `body text did not grow with the root font size (${before}px → ${after}px): use rem/em, not px`);
         await assertNoHorizontalScroll(`/${p.path} at ${width} px with text at 200 %`);
         const clipped = await page.evaluate(findClippedText);
-        if (clipped.length) assert.fail(`text clipped on /${p.path} at ${width} px with text at 200 %:\n  ${clipped.join('\n  ')}`);
+        assertNone(clipped, `text clipped on /${p.path} at ${width} px with text at 200 %`);
       });
     }
   });

@@ -218,3 +218,10 @@ export function ensureArtifactsDir(sub = '') {
   fs.mkdirSync(dir, { recursive: true });
   return dir;
 }
+
+/** Fails with one line per problem (no diff noise) if `problems` is not empty. */
+export function assertNone(problems, header, max = 40) {
+  if (problems.length === 0) return;
+  const more = problems.length > max ? `\n  … and ${problems.length - max} more` : '';
+  assert.fail(`${header} (${problems.length}):\n  ${problems.slice(0, max).join('\n  ')}${more}`);
+}
