@@ -154,7 +154,10 @@ impl Section<'_> {
                         self.file,
                         e.key_position,
                         "configuration",
-                        format!("la clé « {}{} » est écrite deux fois (lignes {line} et {})", self.prefix, e.key, e.key_position.line),
+                        format!(
+                            "la clé « {}{} » est écrite deux fois (lignes {line} et {})",
+                            self.prefix, e.key, e.key_position.line
+                        ),
                     )
                     .with_hint("gardez une seule de ces lignes"),
                 );
@@ -166,8 +169,13 @@ impl Section<'_> {
                     None => format!("clés permises ici : {}", allowed.join(", ")),
                 };
                 self.problems.push(
-                    Diagnostic::error(self.file, e.key_position, "configuration", format!("clé inconnue « {}{} »", self.prefix, e.key))
-                        .with_hint(hint),
+                    Diagnostic::error(
+                        self.file,
+                        e.key_position,
+                        "configuration",
+                        format!("clé inconnue « {}{} »", self.prefix, e.key),
+                    )
+                    .with_hint(hint),
                 );
             }
         }
@@ -179,22 +187,40 @@ impl Section<'_> {
 
     fn text(&mut self, key: &str, required: bool) -> Option<(String, Position)> {
         match self.entry(key) {
-            Some(RawEntry { value: RawValue::Scalar(s), value_position, .. }) if !s.trim().is_empty() => {
-                Some((s.trim().to_string(), *value_position))
-            }
-            Some(RawEntry { value: RawValue::Scalar(_) | RawValue::Null, .. }) | None => {
+            Some(RawEntry {
+                value: RawValue::Scalar(s),
+                value_position,
+                ..
+            }) if !s.trim().is_empty() => Some((s.trim().to_string(), *value_position)),
+            Some(RawEntry {
+                value: RawValue::Scalar(_) | RawValue::Null,
+                ..
+            })
+            | None => {
                 if required {
                     self.problems.push(
-                        Diagnostic::error(self.file, self.at, "configuration", format!("la clé « {}{key} » manque ou est vide", self.prefix))
-                            .with_hint(format!("ajoutez « {key}: … » ; voir l'exemple annuaire.yaml du site de démonstration")),
+                        Diagnostic::error(
+                            self.file,
+                            self.at,
+                            "configuration",
+                            format!("la clé « {}{key} » manque ou est vide", self.prefix),
+                        )
+                        .with_hint(format!(
+                            "ajoutez « {key}: … » ; voir l'exemple annuaire.yaml du site de démonstration"
+                        )),
                     );
                 }
                 None
             }
             Some(e) => {
                 self.problems.push(
-                    Diagnostic::error(self.file, e.value_position, "configuration", format!("« {}{key} » attend une seule valeur", self.prefix))
-                        .with_hint(format!("écrivez « {key}: valeur » sur une ligne")),
+                    Diagnostic::error(
+                        self.file,
+                        e.value_position,
+                        "configuration",
+                        format!("« {}{key} » attend une seule valeur", self.prefix),
+                    )
+                    .with_hint(format!("écrivez « {key}: valeur » sur une ligne")),
                 );
                 None
             }
@@ -206,8 +232,13 @@ impl Section<'_> {
             None => default,
             Some((s, at)) => s.parse().unwrap_or_else(|_| {
                 self.problems.push(
-                    Diagnostic::error(self.file, at, "configuration", format!("« {key} » doit être un nombre entier, pas « {s} »"))
-                        .with_hint(format!("par exemple « {key}: {default} »")),
+                    Diagnostic::error(
+                        self.file,
+                        at,
+                        "configuration",
+                        format!("« {key} » doit être un nombre entier, pas « {s} »"),
+                    )
+                    .with_hint(format!("par exemple « {key}: {default} »")),
                 );
                 default
             }),
@@ -220,7 +251,13 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
     let fm = crate::frontmatter::parse(text, 1, file).map_err(|d| vec![d])?;
     let mut problems = Vec::new();
     let start = Position::new(1, 1);
-    let mut top = Section { file, entries: &fm.entries, problems: &mut problems, at: start, prefix: "" };
+    let mut top = Section {
+        file,
+        entries: &fm.entries,
+        problems: &mut problems,
+        at: start,
+        prefix: "",
+    };
     top.check_keys(KEYS);
     let titre = top.text("titre", true);
     let editeur = top.text("editeur", true);
@@ -233,32 +270,57 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
     let lieux_proches = top.number("lieux_proches", default_nearest() as u32) as usize;
     let fraicheur_mois = top.number("fraicheur_mois", default_stale_months());
     let departements: Vec<(String, Position)> = match fm.get("departements") {
-        Some(RawEntry { value: RawValue::List(items), .. }) => items
+        Some(RawEntry {
+            value: RawValue::List(items),
+            ..
+        }) => items
             .iter()
             .filter_map(|i| match &i.value {
                 RawValue::Scalar(s) => Some((s.trim().to_string(), crate::frontmatter::list_item_position(i, 1))),
                 _ => None,
             })
             .collect(),
-        Some(RawEntry { value: RawValue::Scalar(s), value_position, .. }) => vec![(s.trim().to_string(), *value_position)],
+        Some(RawEntry {
+            value: RawValue::Scalar(s),
+            value_position,
+            ..
+        }) => vec![(s.trim().to_string(), *value_position)],
         _ => Vec::new(),
     };
     let contact_entries: &[RawEntry] = match fm.get("contact") {
-        Some(RawEntry { value: RawValue::Map(entries), .. }) => entries,
+        Some(RawEntry {
+            value: RawValue::Map(entries),
+            ..
+        }) => entries,
         _ => &[],
     };
     let contact_at = fm.get("contact").map(|e| e.key_position).unwrap_or(start);
-    let mut contact = Section { file, entries: contact_entries, problems: &mut problems, at: contact_at, prefix: "contact." };
+    let mut contact = Section {
+        file,
+        entries: contact_entries,
+        problems: &mut problems,
+        at: contact_at,
+        prefix: "contact.",
+    };
     contact.check_keys(CONTACT_KEYS);
     let contact_nom = contact.text("nom", true);
     let contact_courriel = contact.text("courriel", true);
     let contact_telephone = contact.text("telephone", false);
     let colour_entries: &[RawEntry] = match fm.get("couleurs") {
-        Some(RawEntry { value: RawValue::Map(entries), .. }) => entries,
+        Some(RawEntry {
+            value: RawValue::Map(entries),
+            ..
+        }) => entries,
         _ => &[],
     };
     let colours_at = fm.get("couleurs").map(|e| e.key_position).unwrap_or(start);
-    let mut colours = Section { file, entries: colour_entries, problems: &mut problems, at: colours_at, prefix: "couleurs." };
+    let mut colours = Section {
+        file,
+        entries: colour_entries,
+        problems: &mut problems,
+        at: colours_at,
+        prefix: "couleurs.",
+    };
     colours.check_keys(COLOUR_KEYS);
     let principale = colours.text("principale", false);
     let accent = colours.text("accent", false);
@@ -267,8 +329,13 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
         && !(url.starts_with("https://") || url.starts_with("http://"))
     {
         problems.push(
-            Diagnostic::error(file, *at, "configuration", format!("url_de_base « {url} » n'est pas une adresse web"))
-                .with_hint("écrivez l'adresse complète du site publié, par exemple https://www.exemple.fr/annuaire/"),
+            Diagnostic::error(
+                file,
+                *at,
+                "configuration",
+                format!("url_de_base « {url} » n'est pas une adresse web"),
+            )
+            .with_hint("écrivez l'adresse complète du site publié, par exemple https://www.exemple.fr/annuaire/"),
         );
     }
     if departements.is_empty() {
@@ -287,12 +354,20 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
             );
         }
     }
-    for (name, value, minimum) in [("couleurs.principale", &principale, 4.5), ("couleurs.accent", &accent, 3.0)] {
+    for (name, value, minimum) in [
+        ("couleurs.principale", &principale, 4.5),
+        ("couleurs.accent", &accent, 3.0),
+    ] {
         let Some((value, at)) = value else { continue };
         match crate::colour::parse_hex(value) {
             None => problems.push(
-                Diagnostic::error(file, *at, "configuration", format!("{name} « {value} » n'est pas une couleur"))
-                    .with_hint("écrivez une couleur hexadécimale entre guillemets, par exemple \"#1d4f91\""),
+                Diagnostic::error(
+                    file,
+                    *at,
+                    "configuration",
+                    format!("{name} « {value} » n'est pas une couleur"),
+                )
+                .with_hint("écrivez une couleur hexadécimale entre guillemets, par exemple \"#1d4f91\""),
             ),
             Some(rgb) => {
                 let ratio = crate::colour::contrast_ratio(rgb, (255, 255, 255));
@@ -311,28 +386,47 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
         }
     }
     if let Some((status, at)) = &accessibilite
-        && !matches!(status.as_str(), "totalement conforme" | "partiellement conforme" | "non conforme")
+        && !matches!(
+            status.as_str(),
+            "totalement conforme" | "partiellement conforme" | "non conforme"
+        )
     {
         problems.push(
-            Diagnostic::error(file, *at, "configuration", format!("accessibilite « {status} » n'est pas un statut RGAA"))
-                .with_hint("écrivez « totalement conforme », « partiellement conforme » ou « non conforme »"),
+            Diagnostic::error(
+                file,
+                *at,
+                "configuration",
+                format!("accessibilite « {status} » n'est pas un statut RGAA"),
+            )
+            .with_hint("écrivez « totalement conforme », « partiellement conforme » ou « non conforme »"),
         );
     }
     if let Some((template, at)) = &lien_modification
         && !template.contains("{chemin}")
     {
         problems.push(
-            Diagnostic::error(file, *at, "configuration", "lien_modification ne contient pas « {chemin} »")
-                .with_hint("par exemple https://github.com/organisation/annuaire/edit/main/{chemin}"),
+            Diagnostic::error(
+                file,
+                *at,
+                "configuration",
+                "lien_modification ne contient pas « {chemin} »",
+            )
+            .with_hint("par exemple https://github.com/organisation/annuaire/edit/main/{chemin}"),
         );
     }
     if !problems.is_empty() {
         crate::diagnostics::sort(&mut problems);
         return Err(problems);
     }
-    let (Some(titre), Some(editeur), Some(url), Some(nom), Some(courriel)) = (titre, editeur, url, contact_nom, contact_courriel)
+    let (Some(titre), Some(editeur), Some(url), Some(nom), Some(courriel)) =
+        (titre, editeur, url, contact_nom, contact_courriel)
     else {
-        return Err(vec![Diagnostic::error(file, start, "configuration", "configuration incomplète")]);
+        return Err(vec![Diagnostic::error(
+            file,
+            start,
+            "configuration",
+            "configuration incomplète",
+        )]);
     };
     Ok(Config {
         titre: titre.0,
@@ -340,7 +434,11 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
         url_de_base: url.0,
         departements: departements.into_iter().map(|d| d.0).collect(),
         theme,
-        contact: Contact { nom: nom.0, courriel: courriel.0, telephone: contact_telephone.map(|t| t.0) },
+        contact: Contact {
+            nom: nom.0,
+            courriel: courriel.0,
+            telephone: contact_telephone.map(|t| t.0),
+        },
         lien_modification: lien_modification.map(|l| l.0),
         couleurs: Colours {
             principale: principale.map(|c| c.0).unwrap_or_else(default_primary),

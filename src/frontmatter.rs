@@ -125,7 +125,9 @@ pub fn parse(yaml: &str, first_line: u32, file: &Path) -> Result<RawFrontMatter,
         Ok(doc) => doc,
         Err(err) => return Err(yaml_error(&err, yaml, first_line, file)),
     };
-    Ok(RawFrontMatter { entries: raw_entries(doc.0, yaml, first_line - 1) })
+    Ok(RawFrontMatter {
+        entries: raw_entries(doc.0, yaml, first_line - 1),
+    })
 }
 
 type SpannedPairs = Vec<(Spanned<String>, Spanned<ParsedValue>)>;
@@ -416,7 +418,14 @@ impl ParsedValue {
                     .into_iter()
                     .map(|(k, v)| {
                         let value = v.value.with_span(&v.referenced);
-                        (k, Spanned { value, referenced: v.referenced, defined: v.defined })
+                        (
+                            k,
+                            Spanned {
+                                value,
+                                referenced: v.referenced,
+                                defined: v.defined,
+                            },
+                        )
                     })
                     .collect(),
             ),

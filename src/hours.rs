@@ -256,12 +256,17 @@ impl Hours {
         let days = days.min(MAX_INTERVAL_DAYS);
         let mut by_date: Vec<(NaiveDate, Vec<[u16; 2]>)> = Vec::with_capacity(days as usize);
         for i in 0..u64::from(days) {
-            let Some(date) = from.checked_add_days(Days::new(i)) else { break };
+            let Some(date) = from.checked_add_days(Days::new(i)) else {
+                break;
+            };
             let slots = guarded(|| {
                 let mut spans: Vec<(u16, u16)> = Vec::new();
                 for range in self.with_holidays.schedule_at(date) {
                     if range.kind == RuleKind::Open {
-                        let span = (range.range.start.mins_from_midnight(), range.range.end.mins_from_midnight());
+                        let span = (
+                            range.range.start.mins_from_midnight(),
+                            range.range.end.mins_from_midnight(),
+                        );
                         if span.0 < span.1 {
                             push_merged(&mut spans, span);
                         }
@@ -270,22 +275,31 @@ impl Hours {
                 spans
             })
             .unwrap_or_default();
-            by_date.push((date, slots.into_iter().map(|(a, b)| [a, b.min(MINUTES_PER_DAY)]).collect()));
+            by_date.push((
+                date,
+                slots.into_iter().map(|(a, b)| [a, b.min(MINUTES_PER_DAY)]).collect(),
+            ));
         }
         let mut week: Vec<Vec<[u16; 2]>> = vec![Vec::new(); 7];
         for (weekday, usual) in week.iter_mut().enumerate() {
             let mut counts: Vec<(&Vec<[u16; 2]>, usize)> = Vec::new();
-            for (_, slots) in by_date.iter().filter(|(d, _)| d.weekday().num_days_from_monday() as usize == weekday) {
+            for (_, slots) in by_date
+                .iter()
+                .filter(|(d, _)| d.weekday().num_days_from_monday() as usize == weekday)
+            {
                 match counts.iter_mut().find(|(s, _)| *s == slots) {
                     Some((_, n)) => *n += 1,
                     None => counts.push((slots, 1)),
                 }
             }
             // Most frequent; on a tie, the first met, for a stable result.
-            if let Some((slots, _)) = counts.iter().fold(None::<(&Vec<[u16; 2]>, usize)>, |best, &(s, n)| match best {
-                Some((_, bn)) if bn >= n => best,
-                _ => Some((s, n)),
-            }) {
+            if let Some((slots, _)) = counts
+                .iter()
+                .fold(None::<(&Vec<[u16; 2]>, usize)>, |best, &(s, n)| match best {
+                    Some((_, bn)) if bn >= n => best,
+                    _ => Some((s, n)),
+                })
+            {
                 *usual = slots.clone();
             }
         }
@@ -295,7 +309,11 @@ impl Hours {
             .map(|(d, slots)| (d.format("%Y-%m-%d").to_string(), slots.clone()))
             .collect();
         let until = from.checked_add_days(Days::new(u64::from(days))).unwrap_or(from);
-        BrowserSchedule { week, exceptions, until: until.format("%Y-%m-%d").to_string() }
+        BrowserSchedule {
+            week,
+            exceptions,
+            until: until.format("%Y-%m-%d").to_string(),
+        }
     }
 
     fn build_table(&self, monday: NaiveDate, reference: NaiveDate) -> WeeklyTable {

@@ -166,8 +166,15 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// Columns whose presence marks the legacy v0.1 schema.
-const LEGACY_MARKERS: &[&str] =
-    &["publics_accueillis", "conditions_acces", "labels_nationaux", "labels_autres", "courriel", "cle_ban", "accessibilite"];
+const LEGACY_MARKERS: &[&str] = &[
+    "publics_accueillis",
+    "conditions_acces",
+    "labels_nationaux",
+    "labels_autres",
+    "courriel",
+    "cle_ban",
+    "accessibilite",
+];
 /// Columns that only v1 has.
 const V1_MARKERS: &[&str] = &[
     "courriels",
@@ -184,16 +191,28 @@ const V1_MARKERS: &[&str] = &[
 pub fn read_source(path: &Path) -> Result<(SourceFormat, Vec<SourceRow>), Error> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let text = String::from_utf8(bytes).map_err(|_| {
-        Error::io(path, std::io::Error::other("le fichier n'est pas en UTF-8 : enregistrez-le en UTF-8 et recommencez"))
+        Error::io(
+            path,
+            std::io::Error::other("le fichier n'est pas en UTF-8 : enregistrez-le en UTF-8 et recommencez"),
+        )
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let is_json = text.trim_start().starts_with('[');
-    let rows = if is_json { read_json(text, path)? } else { read_csv(text, path)? };
-    let keys: Vec<&str> = rows.iter().flat_map(|r| r.fields.iter().map(|(k, _)| k.as_str())).collect();
+    let rows = if is_json {
+        read_json(text, path)?
+    } else {
+        read_csv(text, path)?
+    };
+    let keys: Vec<&str> = rows
+        .iter()
+        .flat_map(|r| r.fields.iter().map(|(k, _)| k.as_str()))
+        .collect();
     if !keys.contains(&"nom") {
         return Err(Error::io(
             path,
-            std::io::Error::other("format non reconnu : aucune colonne « nom » ; attendu un CSV ou un JSON au standard national"),
+            std::io::Error::other(
+                "format non reconnu : aucune colonne « nom » ; attendu un CSV ou un JSON au standard national",
+            ),
         ));
     }
     let legacy = keys.iter().any(|k| LEGACY_MARKERS.contains(k)) && !keys.iter().any(|k| V1_MARKERS.contains(k));
@@ -230,14 +249,24 @@ fn read_csv(text: &str, path: &Path) -> Result<Vec<SourceRow>, Error> {
 
 fn read_json(text: &str, path: &Path) -> Result<Vec<SourceRow>, Error> {
     let items: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_str(text).map_err(|e| {
-        Error::io(path, std::io::Error::other(format!("JSON illisible ligne {} colonne {} : attendu un tableau d'objets", e.line(), e.column())))
+        Error::io(
+            path,
+            std::io::Error::other(format!(
+                "JSON illisible ligne {} colonne {} : attendu un tableau d'objets",
+                e.line(),
+                e.column()
+            )),
+        )
     })?;
     Ok(items
         .into_iter()
         .enumerate()
         .map(|(i, object)| SourceRow {
             number: i + 1,
-            fields: object.into_iter().filter_map(|(k, v)| json_value(v).map(|v| (k, v))).collect(),
+            fields: object
+                .into_iter()
+                .filter_map(|(k, v)| json_value(v).map(|v| (k, v)))
+                .collect(),
         })
         .collect())
 }
@@ -277,8 +306,16 @@ struct PreparedRow {
 
 fn split_list(value: &SourceValue, separator: char) -> Vec<String> {
     match value {
-        SourceValue::List(items) => items.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
-        SourceValue::Text(s) => s.split(separator).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        SourceValue::List(items) => items
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        SourceValue::Text(s) => s
+            .split(separator)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
     }
 }
 
@@ -293,7 +330,9 @@ fn prepare_row(row: &SourceRow, format: SourceFormat) -> PreparedRow {
         original_id: None,
     };
     let add_to_list = |fields: &mut BTreeMap<String, SourceValue>, field: &str, value: String| {
-        let entry = fields.entry(field.to_string()).or_insert_with(|| SourceValue::List(Vec::new()));
+        let entry = fields
+            .entry(field.to_string())
+            .or_insert_with(|| SourceValue::List(Vec::new()));
         if let SourceValue::List(items) = entry
             && !items.contains(&value)
         {
@@ -316,7 +355,10 @@ fn prepare_row(row: &SourceRow, format: SourceFormat) -> PreparedRow {
         }
         if format.is_legacy() {
             if legacy::DROPPED_FIELDS.contains(&key.as_str()) {
-                prepared.notes.push(format!("{key} (ancien standard, sans équivalent v1) : {}", display(value)));
+                prepared.notes.push(format!(
+                    "{key} (ancien standard, sans équivalent v1) : {}",
+                    display(value)
+                ));
                 continue;
             }
             if legacy::table(key).is_some() {
@@ -325,10 +367,16 @@ fn prepare_row(row: &SourceRow, format: SourceFormat) -> PreparedRow {
                         Some(Target::Value(field, v1)) => add_to_list(&mut prepared.fields, field, v1.to_string()),
                         Some(Target::OtherLabel(label)) => {
                             add_to_list(&mut prepared.fields, "autres_formations_labels", label.to_string());
-                            prepared.review.push(format!("{key} « {item} » sans équivalent v1 : gardé dans autres_formations_labels"));
+                            prepared.review.push(format!(
+                                "{key} « {item} » sans équivalent v1 : gardé dans autres_formations_labels"
+                            ));
                         }
                         Some(Target::Note) | None => {
-                            let why = if legacy::map_value(key, &item).is_some() { "sans équivalent v1" } else { "valeur inconnue" };
+                            let why = if legacy::map_value(key, &item).is_some() {
+                                "sans équivalent v1"
+                            } else {
+                                "valeur inconnue"
+                            };
                             prepared.notes.push(format!("{key} ({why}) : {item}"));
                         }
                     }
@@ -360,7 +408,9 @@ fn prepare_row(row: &SourceRow, format: SourceFormat) -> PreparedRow {
                 };
                 prepared.fields.insert(key.clone(), SourceValue::Text(text));
             }
-            None => prepared.notes.push(format!("colonne inconnue « {key} » : {}", display(value))),
+            None => prepared
+                .notes
+                .push(format!("colonne inconnue « {key} » : {}", display(value))),
         }
     }
     repair_lists(&mut prepared);
@@ -388,11 +438,17 @@ fn repair_lists(prepared: &mut PreparedRow) {
         let mut kept = Vec::new();
         for item in items.drain(..) {
             let repaired = if let Some(vocabulary) = field.vocabulary {
-                if vocabulary.contains(&item) || (name == "formations_labels" && item == schema::ETAPES_NUMERIQUES_SCHEMA) {
+                if vocabulary.contains(&item)
+                    || (name == "formations_labels" && item == schema::ETAPES_NUMERIQUES_SCHEMA)
+                {
                     Some(item.clone())
                 } else {
                     let folded = text::fold(&item);
-                    let found = vocabulary.values.iter().find(|v| text::fold(&v.value) == folded).map(|v| v.value.clone());
+                    let found = vocabulary
+                        .values
+                        .iter()
+                        .find(|v| text::fold(&v.value) == folded)
+                        .map(|v| v.value.clone());
                     if let Some(found) = &found {
                         review.push(format!("{name} « {item} » corrigé en « {found} »"));
                     }
@@ -408,7 +464,8 @@ fn repair_lists(prepared: &mut PreparedRow) {
                 None
             } else if name == "courriels" && !text::is_plausible_email(&item) {
                 // Stray punctuation around an address is a copy-paste accident.
-                let trimmed = item.trim_matches(|c: char| c.is_whitespace() || matches!(c, ':' | ';' | ',' | '<' | '>' | '"'));
+                let trimmed =
+                    item.trim_matches(|c: char| c.is_whitespace() || matches!(c, ':' | ';' | ',' | '<' | '>' | '"'));
                 (trimmed != item && text::is_plausible_email(trimmed)).then(|| {
                     review.push(format!("courriel « {item} » corrigé en « {trimmed} »"));
                     trimmed.to_string()
@@ -424,7 +481,9 @@ fn repair_lists(prepared: &mut PreparedRow) {
         }
         *items = kept;
     }
-    prepared.fields.retain(|_, v| !matches!(v, SourceValue::List(items) if items.is_empty()));
+    prepared
+        .fields
+        .retain(|_, v| !matches!(v, SourceValue::List(items) if items.is_empty()));
     prepared.notes.extend(notes);
     prepared.review.extend(review);
 }
@@ -432,8 +491,13 @@ fn repair_lists(prepared: &mut PreparedRow) {
 /// v0.1 allowed 500 characters of summary, v1 allows 280: the full text moves
 /// to the detailed presentation and the summary is cut at a word.
 fn shorten_summary(prepared: &mut PreparedRow) {
-    let max = schema::schema().field("presentation_resume").and_then(|f| f.max_length).unwrap_or(280);
-    let Some(SourceValue::Text(summary)) = prepared.fields.get("presentation_resume").cloned() else { return };
+    let max = schema::schema()
+        .field("presentation_resume")
+        .and_then(|f| f.max_length)
+        .unwrap_or(280);
+    let Some(SourceValue::Text(summary)) = prepared.fields.get("presentation_resume").cloned() else {
+        return;
+    };
     if summary.chars().count() <= max {
         return;
     }
@@ -445,9 +509,15 @@ fn shorten_summary(prepared: &mut PreparedRow) {
         Some(SourceValue::Text(d)) => format!("{}\n\n{}", summary.trim(), d),
         _ => summary.trim().to_string(),
     };
-    prepared.fields.insert("presentation_resume".into(), SourceValue::Text(short));
-    prepared.fields.insert("presentation_detail".into(), SourceValue::Text(detail));
-    prepared.review.push(format!("presentation_resume de plus de {max} caractères : raccourci, texte complet dans la présentation"));
+    prepared
+        .fields
+        .insert("presentation_resume".into(), SourceValue::Text(short));
+    prepared
+        .fields
+        .insert("presentation_detail".into(), SourceValue::Text(detail));
+    prepared.review.push(format!(
+        "presentation_resume de plus de {max} caractères : raccourci, texte complet dans la présentation"
+    ));
 }
 
 /// The département of a row, from its INSEE code or else its postcode.
@@ -462,14 +532,21 @@ fn row_departement(fields: &BTreeMap<String, SourceValue>, territories: &Territo
         return Some(c.departement.clone());
     }
     let postcode = text("code_postal")?;
-    let mut deps: Vec<String> = territories.communes_with_postcode(&postcode).map(|c| c.departement.clone()).collect();
+    let mut deps: Vec<String> = territories
+        .communes_with_postcode(&postcode)
+        .map(|c| c.departement.clone())
+        .collect();
     deps.sort();
     deps.dedup();
     (deps.len() == 1).then(|| deps.remove(0))
 }
 
 fn row_label(format: SourceFormat, number: usize, nom: Option<&str>) -> String {
-    let place = if format.is_json() { format!("élément {number}") } else { format!("ligne {number}") };
+    let place = if format.is_json() {
+        format!("élément {number}")
+    } else {
+        format!("ligne {number}")
+    };
     match nom {
         Some(n) => format!("{place} (« {n} »)"),
         None => place,
@@ -480,10 +557,22 @@ fn row_label(format: SourceFormat, number: usize, nom: Option<&str>) -> String {
 pub fn import(options: &ImportOptions, site_departements: &[String]) -> Result<ImportReport, Error> {
     let (format, rows) = read_source(&options.input)?;
     let territories = Territories::embedded();
-    let departements: Vec<String> =
-        if options.departements.is_empty() { site_departements.to_vec() } else { options.departements.clone() };
-    let ctx = Context { territories, departements: &departements, today: options.today, stale_months: 12 };
-    let mut report = ImportReport { format: Some(format), rows: rows.len(), ..Default::default() };
+    let departements: Vec<String> = if options.departements.is_empty() {
+        site_departements.to_vec()
+    } else {
+        options.departements.clone()
+    };
+    let ctx = Context {
+        territories,
+        departements: &departements,
+        today: options.today,
+        stale_months: 12,
+    };
+    let mut report = ImportReport {
+        format: Some(format),
+        rows: rows.len(),
+        ..Default::default()
+    };
 
     let mut prepared: Vec<PreparedRow> = Vec::new();
     for row in &rows {
@@ -498,7 +587,10 @@ pub fn import(options: &ImportOptions, site_departements: &[String]) -> Result<I
                 continue;
             }
             None if !options.departements.is_empty() => {
-                report.skipped.push((row_label(format, p.number, nom), "département introuvable (ni code INSEE ni code postal reconnus)".into()));
+                report.skipped.push((
+                    row_label(format, p.number, nom),
+                    "département introuvable (ni code INSEE ni code postal reconnus)".into(),
+                ));
                 continue;
             }
             _ => prepared.push(p),
@@ -535,7 +627,9 @@ pub fn import(options: &ImportOptions, site_departements: &[String]) -> Result<I
             std::fs::write(&path, content).map_err(|e| Error::io(&path, e))?;
         }
         for note in notes {
-            report.review.push((label.clone(), rel.clone(), format!("gardé en commentaire : {note}")));
+            report
+                .review
+                .push((label.clone(), rel.clone(), format!("gardé en commentaire : {note}")));
         }
         for r in review {
             report.review.push((label.clone(), rel.clone(), r));
@@ -577,7 +671,11 @@ fn assign_ids(rows: &[PreparedRow]) -> Vec<String> {
     for i in order {
         let n = seen.entry(bases[i].clone()).or_insert(0);
         *n += 1;
-        ids[i] = if *n == 1 { bases[i].clone() } else { format!("{}-{}", bases[i], n) };
+        ids[i] = if *n == 1 {
+            bases[i].clone()
+        } else {
+            format!("{}-{}", bases[i], n)
+        };
     }
     ids
 }
@@ -611,7 +709,11 @@ fn validate_row(p: &PreparedRow, id: &str, ctx: &Context<'_>) -> Result<(Lieu, V
     let mut notes = p.notes.clone();
     let mut review = p.review.clone();
     for _ in 0..8 {
-        let names: Vec<String> = fields.keys().filter(|k| k.as_str() != "presentation_detail").cloned().collect();
+        let names: Vec<String> = fields
+            .keys()
+            .filter(|k| k.as_str() != "presentation_detail")
+            .cloned()
+            .collect();
         let inputs: Vec<InputField> = names
             .iter()
             .enumerate()
@@ -623,14 +725,25 @@ fn validate_row(p: &PreparedRow, id: &str, ctx: &Context<'_>) -> Result<(Lieu, V
                         InputValue::List(items.iter().map(|s| (InputValue::Scalar(s.clone()), at)).collect())
                     }
                 };
-                InputField { key: name.clone(), key_position: at, value, value_position: at, quoted: false }
+                InputField {
+                    key: name.clone(),
+                    key_position: at,
+                    value,
+                    value_position: at,
+                    quoted: false,
+                }
             })
             .collect();
         let body = match fields.get("presentation_detail") {
             Some(SourceValue::Text(s)) => Some(s.clone()),
             _ => None,
         };
-        let origin = Origin { file: Path::new(""), file_id: Some(id), start: Position::new(p.number as u32, 0), body };
+        let origin = Origin {
+            file: Path::new(""),
+            file_id: Some(id),
+            start: Position::new(p.number as u32, 0),
+            body,
+        };
         let mut inputs = inputs;
         inputs.push(InputField {
             key: "id".into(),
@@ -646,7 +759,10 @@ fn validate_row(p: &PreparedRow, id: &str, ctx: &Context<'_>) -> Result<(Lieu, V
                 review.push(d.message.clone());
             }
             if text_of(&fields, "code_insee").is_none() && lieu.code_insee.is_some() {
-                review.push(format!("code INSEE déduit du code postal et de la commune : {}", lieu.code_insee.as_deref().unwrap_or("")));
+                review.push(format!(
+                    "code INSEE déduit du code postal et de la commune : {}",
+                    lieu.code_insee.as_deref().unwrap_or("")
+                ));
             }
             return Ok((lieu, notes, review));
         }
@@ -654,7 +770,10 @@ fn validate_row(p: &PreparedRow, id: &str, ctx: &Context<'_>) -> Result<(Lieu, V
         let mut removed_any = false;
         let mut blocking = Vec::new();
         for d in &errors {
-            let field = (d.position.column as usize).checked_sub(1).and_then(|i| names.get(i)).cloned();
+            let field = (d.position.column as usize)
+                .checked_sub(1)
+                .and_then(|i| names.get(i))
+                .cloned();
             match field {
                 Some(name) if !schema.field(&name).is_some_and(|f| f.required) && fields.contains_key(&name) => {
                     let value = display(&fields[&name]);
@@ -693,7 +812,9 @@ fn text_of(fields: &BTreeMap<String, SourceValue>, key: &str) -> Option<String> 
 }
 
 fn decide(path: &Path, content: &str, date: NaiveDate, force: bool) -> Outcome {
-    let Ok(existing) = std::fs::read_to_string(path) else { return Outcome::Created };
+    let Ok(existing) = std::fs::read_to_string(path) else {
+        return Outcome::Created;
+    };
     if existing == content {
         return Outcome::Unchanged;
     }
@@ -764,7 +885,11 @@ pub struct Provenance<'a> {
 /// double-quoted, notes as comments, then the Markdown presentation.
 pub fn place_file(lieu: &Lieu, notes: &[String], source: &Provenance<'_>) -> String {
     let mut out = String::from("---\n");
-    out.push_str(&format!("# Importé par « annuaire import » depuis {} ({}).\n", source.file, source.format.label_fr()));
+    out.push_str(&format!(
+        "# Importé par « annuaire import » depuis {} ({}).\n",
+        source.file,
+        source.format.label_fr()
+    ));
     if let Some(original) = source.original_id {
         out.push_str(&format!("# Identifiant d'origine : {original}\n"));
     }
@@ -865,10 +990,23 @@ mod tests {
 
     #[test]
     fn yaml_strings_round_trip_through_the_front_matter_parser() {
-        for s in ["simple", "avec \"guillemets\" et \\", "ligne 1\nligne 2", "01000", "yes", "14:30", "# pas un commentaire", "- pas une liste"] {
+        for s in [
+            "simple",
+            "avec \"guillemets\" et \\",
+            "ligne 1\nligne 2",
+            "01000",
+            "yes",
+            "14:30",
+            "# pas un commentaire",
+            "- pas une liste",
+        ] {
             let yaml = format!("v: {}\n", yaml_string(s));
             let fm = crate::frontmatter::parse(&yaml, 2, Path::new("t.md")).unwrap();
-            assert_eq!(fm.entries[0].value, crate::frontmatter::RawValue::Scalar(s.to_string()), "{s}");
+            assert_eq!(
+                fm.entries[0].value,
+                crate::frontmatter::RawValue::Scalar(s.to_string()),
+                "{s}"
+            );
         }
     }
 }

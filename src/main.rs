@@ -130,13 +130,26 @@ fn run(command: Command) -> Result<i32, Error> {
             serve::serve(serve::ServeOptions { root, port, output })?;
             Ok(0)
         }
-        Command::Import { fichier, root, departements, dry_run, force } => {
+        Command::Import {
+            fichier,
+            root,
+            departements,
+            dry_run,
+            force,
+        } => {
             let site_departements = match annuaire::load::load_site(&root) {
                 Ok(source) => source.config.departements,
                 Err(_) if !departements.is_empty() => Vec::new(),
                 Err(e) => return Err(e),
             };
-            let options = import::ImportOptions { root, input: fichier, departements, dry_run, force, today: pipeline::today() };
+            let options = import::ImportOptions {
+                root,
+                input: fichier,
+                departements,
+                dry_run,
+                force,
+                today: pipeline::today(),
+            };
             let report = import::import(&options, &site_departements)?;
             print!("{}", report.render(dry_run));
             Ok(if report.imported_anything() { 0 } else { 1 })

@@ -414,7 +414,10 @@ impl Renderer<'_> {
 
 /// The host alone: long paths mean nothing to residents and break lines.
 fn display_url(url: &str) -> String {
-    let s = url.trim_start_matches("https://").trim_start_matches("http://").trim_start_matches("www.");
+    let s = url
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_start_matches("www.");
     s.split(['/', '?', '#']).next().unwrap_or(s).to_string()
 }
 
@@ -575,7 +578,8 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
     }
 
     // One page per service.
-    for service in renderer.service_rows(&all) {
+    // A service nobody offers gets no page: nothing would link to it.
+    for service in renderer.service_rows(&all).into_iter().filter(|s| s.count > 0) {
         let label = service.label.clone();
         let places: Vec<usize> = site
             .departements
@@ -637,7 +641,7 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
                     ),
                     ("departement", view),
                     ("epcis", json(&epcis)),
-                    ("communes", json(&renderer.commune_rows(&d.communes))),
+                    ("lettres", json(&by_initial(renderer.commune_rows(&d.communes)))),
                     ("places", json(&renderer.summaries(&d.places))),
                     ("services", json(&renderer.service_rows(&d.places))),
                 ]),
@@ -797,6 +801,34 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
     Ok(out)
 }
 
+#[derive(Serialize)]
+struct LetterGroup {
+    lettre: String,
+    communes: Vec<CommuneRow>,
+}
+
+/// Communes under their initial (accents folded), for an A–Z index: a
+/// département's 500 communes are too many to scroll through on a phone.
+fn by_initial(rows: Vec<CommuneRow>) -> Vec<LetterGroup> {
+    let mut groups: Vec<LetterGroup> = Vec::new();
+    for row in rows {
+        let letter = text::fold(&row.nom)
+            .chars()
+            .find(|c| c.is_alphanumeric())
+            .unwrap_or('#')
+            .to_ascii_uppercase();
+        let letter = letter.to_string();
+        match groups.last_mut() {
+            Some(g) if g.lettre == letter => g.communes.push(row),
+            _ => groups.push(LetterGroup {
+                lettre: letter,
+                communes: vec![row],
+            }),
+        }
+    }
+    groups
+}
+
 fn css_colour(value: &str) -> String {
     crate::colour::parse_hex(value)
         .map(crate::colour::to_css)
@@ -851,6 +883,9 @@ mod tests {
         assert_eq!(french_km(12.6), "13 km");
         assert_eq!(format_thousands(77130), "77\u{202f}130");
         assert_eq!(display_url("https://www.exemple.fr/"), "exemple.fr");
-        assert_eq!(display_url("https://www.bayonne.fr/numerique/cyber-bases?x=1"), "bayonne.fr");
+        assert_eq!(
+            display_url("https://www.bayonne.fr/numerique/cyber-bases?x=1"),
+            "bayonne.fr"
+        );
     }
 }

@@ -72,17 +72,43 @@ const MAX_TEXT_CHARS: usize = 240;
 
 pub fn facets() -> Vec<Facet> {
     let values = |field: &str| -> Vec<String> {
-        schema::vocabulary(field).map(|v| v.values.iter().map(|x| x.value.clone()).collect()).unwrap_or_default()
+        schema::vocabulary(field)
+            .map(|v| v.values.iter().map(|x| x.value.clone()).collect())
+            .unwrap_or_default()
     };
     let mut dispositifs = values("dispositif_programmes_nationaux");
     dispositifs.extend(values("formations_labels"));
     vec![
-        Facet { cle: "services", titre: "Services", valeurs: values("services") },
-        Facet { cle: "publics", titre: "Publics", valeurs: values("publics_specifiquement_adresses") },
-        Facet { cle: "prise_en_charge", titre: "Accompagnement adapté", valeurs: values("prise_en_charge_specifique") },
-        Facet { cle: "frais", titre: "Tarif", valeurs: values("frais_a_charge") },
-        Facet { cle: "accompagnement", titre: "Façon d'être accompagné", valeurs: values("modalites_accompagnement") },
-        Facet { cle: "dispositifs", titre: "Dispositifs et labels", valeurs: dispositifs },
+        Facet {
+            cle: "services",
+            titre: "Services",
+            valeurs: values("services"),
+        },
+        Facet {
+            cle: "publics",
+            titre: "Publics",
+            valeurs: values("publics_specifiquement_adresses"),
+        },
+        Facet {
+            cle: "prise_en_charge",
+            titre: "Accompagnement adapté",
+            valeurs: values("prise_en_charge_specifique"),
+        },
+        Facet {
+            cle: "frais",
+            titre: "Tarif",
+            valeurs: values("frais_a_charge"),
+        },
+        Facet {
+            cle: "accompagnement",
+            titre: "Façon d'être accompagné",
+            valeurs: values("modalites_accompagnement"),
+        },
+        Facet {
+            cle: "dispositifs",
+            titre: "Dispositifs et labels",
+            valeurs: dispositifs,
+        },
     ]
 }
 
@@ -98,7 +124,10 @@ fn search_text(parts: &[&str]) -> String {
     let mut words: Vec<String> = Vec::new();
     let mut length = 0;
     for part in parts {
-        for word in text::fold(part).split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() > 1) {
+        for word in text::fold(part)
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() > 1)
+        {
             if words.iter().any(|w| w == word) {
                 continue;
             }
@@ -137,14 +166,21 @@ pub fn search_files(site: &Site) -> Result<Vec<OutputFile>, Error> {
             if l.fiche_acces_libre.is_some() {
                 flags |= FLAG_ACCES_LIBRE;
             }
-            if place.browser_hours.as_ref().is_some_and(|h| h.week.get(5).is_some_and(|d| !d.is_empty())) {
+            if place
+                .browser_hours
+                .as_ref()
+                .is_some_and(|h| h.week.get(5).is_some_and(|d| !d.is_empty()))
+            {
                 flags |= FLAG_OPEN_SATURDAY;
             }
             if place.stale {
                 flags |= FLAG_STALE;
             }
-            let types: Vec<&str> =
-                l.typologie.iter().map(|t| typologie.and_then(|v| v.label(t)).unwrap_or(t.as_str())).collect();
+            let types: Vec<&str> = l
+                .typologie
+                .iter()
+                .map(|t| typologie.and_then(|v| v.label(t)).unwrap_or(t.as_str()))
+                .collect();
             let mut parts: Vec<&str> = vec![&l.nom, &l.commune, &l.code_postal];
             parts.extend(types.iter().copied());
             parts.extend(l.services.iter().map(String::as_str));
@@ -186,7 +222,13 @@ pub fn search_files(site: &Site) -> Result<Vec<OutputFile>, Error> {
         departements: site
             .departements
             .iter()
-            .map(|d| (d.code.clone(), d.nom.clone(), format!("{base}donnees/recherche/{}.json", d.code.to_lowercase())))
+            .map(|d| {
+                (
+                    d.code.clone(),
+                    d.nom.clone(),
+                    format!("{base}donnees/recherche/{}.json", d.code.to_lowercase()),
+                )
+            })
             .collect(),
         communes: site
             .communes
@@ -223,7 +265,10 @@ mod tests {
 
     #[test]
     fn search_text_is_folded_unique_and_bounded() {
-        assert_eq!(search_text(&["Médiathèque de Pau", "médiathèque", "64000"]), "mediatheque de pau 64000");
+        assert_eq!(
+            search_text(&["Médiathèque de Pau", "médiathèque", "64000"]),
+            "mediatheque de pau 64000"
+        );
         assert!(search_text(&[&"mot ".repeat(40), &"autre ".repeat(10), &"x".repeat(300)]).len() <= MAX_TEXT_CHARS);
     }
 

@@ -17,6 +17,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub const STATE_PATH: &str = "/__annuaire/etat";
+/// The live-reload script: served by `serve` only, never part of a build.
+pub const SCRIPT_PATH: &str = "/__annuaire/rechargement.js";
+const LIVE_RELOAD_JS: &str = include_str!("rechargement.js");
 
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct BuildState {
@@ -142,6 +145,12 @@ fn respond(url: &str, output: &Path, state: &Mutex<BuildState>) -> Response {
         let state = state.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let body = serde_json::to_vec(&state).unwrap_or_default();
         return with_type(tiny_http::Response::from_data(body), "application/json").with_header(no_store());
+    }
+    if path == SCRIPT_PATH {
+        return with_type(
+            tiny_http::Response::from_data(LIVE_RELOAD_JS.as_bytes().to_vec()),
+            "text/javascript; charset=utf-8",
+        );
     }
     match resolve(output, path) {
         Some(file) => match std::fs::read(&file) {

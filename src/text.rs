@@ -276,7 +276,10 @@ mod tests {
     fn commune_keys_ignore_punctuation_case_and_abbreviations() {
         assert_eq!(commune_key("BOURG SAINT MAURICE"), commune_key("Bourg-Saint-Maurice"));
         assert_eq!(commune_key("St Jean de Luz"), commune_key("Saint-Jean-de-Luz"));
-        assert_eq!(commune_key("Saint Pierre d'Albigny"), commune_key("Saint-Pierre-d'Albigny"));
+        assert_eq!(
+            commune_key("Saint Pierre d'Albigny"),
+            commune_key("Saint-Pierre-d'Albigny")
+        );
         assert_ne!(commune_key("Pau"), commune_key("Bayonne"));
     }
 

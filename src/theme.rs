@@ -109,7 +109,10 @@ mod tests {
 
     #[test]
     fn xml_escape_covers_the_five_entities() {
-        assert_eq!(xml_escape("https://a.fr/?a=1&b=<2>'\""), "https://a.fr/?a=1&amp;b=&lt;2&gt;&apos;&quot;");
+        assert_eq!(
+            xml_escape("https://a.fr/?a=1&b=<2>'\""),
+            "https://a.fr/?a=1&amp;b=&lt;2&gt;&apos;&quot;"
+        );
     }
 
     #[test]

@@ -630,8 +630,16 @@ fn check_territory(
             let found = candidates
                 .iter()
                 .find(|c| text::commune_key(&c.nom) == key)
-                .or(if containing.len() == 1 { Some(containing[0]) } else { None })
-                .or(if candidates.len() == 1 { candidates.first() } else { None });
+                .or(if containing.len() == 1 {
+                    Some(containing[0])
+                } else {
+                    None
+                })
+                .or(if candidates.len() == 1 {
+                    candidates.first()
+                } else {
+                    None
+                });
             match found {
                 Some(c) => {
                     values.insert("code_insee".into(), FieldValue::Text(c.code_insee.clone()));
@@ -1114,7 +1122,11 @@ mod parity {
     #[test]
     fn vocabulary_fields_agree_with_the_schema_patterns() {
         let s = schema::schema();
-        for field in s.fields.iter().filter(|f| f.vocabulary.is_some() && f.name != "typologie") {
+        for field in s
+            .fields
+            .iter()
+            .filter(|f| f.vocabulary.is_some() && f.name != "typologie")
+        {
             let pattern = field.pattern.as_ref().expect("closed lists have a pattern");
             let vocabulary = field.vocabulary.unwrap();
             for v in &vocabulary.values {
@@ -1147,10 +1159,16 @@ mod parity {
     fn text_fields_agree_with_the_schema_patterns() {
         let s = schema::schema();
         for (field, values) in [
-            ("pivot", &["43493312300029", "W643000123", "12345678", "1234 5678 9012 34", "abc"][..]),
+            (
+                "pivot",
+                &["43493312300029", "W643000123", "12345678", "1234 5678 9012 34", "abc"][..],
+            ),
             ("code_postal", &["64000", "6400", "640000", "2A000"][..]),
             ("code_insee", &["64445", "2A004", "20004", "6444"][..]),
-            ("telephone", &["+33559271572", "+262262123456", "+3355927", "0559271572x"][..]),
+            (
+                "telephone",
+                &["+33559271572", "+262262123456", "+3355927", "0559271572x"][..],
+            ),
         ] {
             let pattern = s.field(field).unwrap().pattern.as_ref().unwrap();
             for value in values {

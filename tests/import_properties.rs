@@ -24,7 +24,13 @@ const SERVICES: &[&str] = &[
     "Accès internet et matériel informatique",
 ];
 
-const HOURS: &[&str] = &["", "Mo-Fr 09:00-12:00", "Tu,Th 14:00-17:00; PH off", "24/7", "Mo-Fr 09:00-12:00,14:00-18:30; Sa 08:30-12:00"];
+const HOURS: &[&str] = &[
+    "",
+    "Mo-Fr 09:00-12:00",
+    "Tu,Th 14:00-17:00; PH off",
+    "24/7",
+    "Mo-Fr 09:00-12:00,14:00-18:30; Sa 08:30-12:00",
+];
 
 #[derive(Debug, Clone)]
 struct Row {
@@ -49,25 +55,57 @@ fn row() -> impl Strategy<Value = Row> {
         "[a-zA-Zéà ,.]{0,120}",
         any::<bool>(),
     )
-        .prop_map(|(nom, commune, services, (a, b, sep), hours, days_ago, detail, own_coordinates)| {
-            let digits = format!("{a}{b}");
-            let phone = digits.as_bytes().chunks(2).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(sep);
-            Row { nom, commune, services, phone, hours, days_ago, detail, own_coordinates }
-        })
+        .prop_map(
+            |(nom, commune, services, (a, b, sep), hours, days_ago, detail, own_coordinates)| {
+                let digits = format!("{a}{b}");
+                let phone = digits
+                    .as_bytes()
+                    .chunks(2)
+                    .map(|c| std::str::from_utf8(c).unwrap())
+                    .collect::<Vec<_>>()
+                    .join(sep);
+                Row {
+                    nom,
+                    commune,
+                    services,
+                    phone,
+                    hours,
+                    days_ago,
+                    detail,
+                    own_coordinates,
+                }
+            },
+        )
 }
 
 fn write_csv(rows: &[Row], path: &Path, today: NaiveDate) {
     let mut w = csv::Writer::from_path(path).unwrap();
     w.write_record([
-        "id", "pivot", "nom", "commune", "code_postal", "code_insee", "adresse", "latitude", "longitude", "telephone",
-        "horaires", "presentation_detail", "date_maj", "services",
+        "id",
+        "pivot",
+        "nom",
+        "commune",
+        "code_postal",
+        "code_insee",
+        "adresse",
+        "latitude",
+        "longitude",
+        "telephone",
+        "horaires",
+        "presentation_detail",
+        "date_maj",
+        "services",
     ])
     .unwrap();
     for (i, r) in rows.iter().enumerate() {
         let (commune, insee, cp, lat, lon) = COMMUNES[r.commune];
         let services: Vec<&str> = r.services.iter().map(|&s| SERVICES[s]).collect();
         let date = today - chrono::Days::new(u64::from(r.days_ago));
-        let (lat, lon) = if r.own_coordinates { (lat.to_string(), lon.to_string()) } else { (String::new(), String::new()) };
+        let (lat, lon) = if r.own_coordinates {
+            (lat.to_string(), lon.to_string())
+        } else {
+            (String::new(), String::new())
+        };
         w.write_record([
             format!("source-{i}"),
             "12345678900012".to_string(),

@@ -33,7 +33,13 @@ fn read_csv(path: &Path) -> (Vec<String>, Vec<HashMap<String, String>>) {
     let headers: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
     let rows = reader
         .records()
-        .map(|r| headers.iter().cloned().zip(r.unwrap().iter().map(str::to_string)).collect())
+        .map(|r| {
+            headers
+                .iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(str::to_string))
+                .collect()
+        })
         .collect();
     (headers, rows)
 }
@@ -52,12 +58,28 @@ fn normalise(field: &str, value: &str) -> String {
     };
     match field {
         "telephone" if !value.is_empty() => text::normalize_phone(&value).unwrap(),
-        "site_web" => list(&value, &|i| if i.starts_with("www.") { format!("https://{i}") } else { i.to_string() }),
-        "courriels" => list(&value, &|i| i.trim_matches(|c: char| c == ':' || c.is_whitespace()).to_string()),
+        "site_web" => list(&value, &|i| {
+            if i.starts_with("www.") {
+                format!("https://{i}")
+            } else {
+                i.to_string()
+            }
+        }),
+        "courriels" => list(&value, &|i| {
+            i.trim_matches(|c: char| c == ':' || c.is_whitespace()).to_string()
+        }),
         "latitude" | "longitude" if !value.is_empty() => value.parse::<f64>().unwrap().to_string(),
-        "typologie" | "services" | "publics_specifiquement_adresses" | "prise_en_charge_specifique" | "frais_a_charge"
-        | "itinerance" | "modalites_acces" | "modalites_accompagnement" | "dispositif_programmes_nationaux"
-        | "formations_labels" | "autres_formations_labels" => list(&value, &|i| i.to_string()),
+        "typologie"
+        | "services"
+        | "publics_specifiquement_adresses"
+        | "prise_en_charge_specifique"
+        | "frais_a_charge"
+        | "itinerance"
+        | "modalites_acces"
+        | "modalites_accompagnement"
+        | "dispositif_programmes_nationaux"
+        | "formations_labels"
+        | "autres_formations_labels" => list(&value, &|i| i.to_string()),
         _ => value,
     }
 }
@@ -79,14 +101,25 @@ fn round_trip(input: &Path, departement: &str, dropped: &[&str]) -> usize {
     let report = import(&options, &[departement.to_string()]).unwrap();
     assert!(report.skipped.is_empty(), "{:?}", report.skipped);
     let output = dir.path().join("public");
-    build(&BuildOptions { root: dir.path().to_path_buf(), output: Some(output.clone()), ..Default::default() }).unwrap();
+    build(&BuildOptions {
+        root: dir.path().to_path_buf(),
+        output: Some(output.clone()),
+        ..Default::default()
+    })
+    .unwrap();
 
     let (in_headers, in_rows) = read_csv(input);
     let (out_headers, out_rows) = read_csv(&output.join("donnees/lieux.csv"));
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(reference("schema-lieux-mediation-numerique-v1.0.2.json")).unwrap())
-            .unwrap();
-    let schema_order: Vec<&str> = schema["fields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(reference("schema-lieux-mediation-numerique-v1.0.2.json")).unwrap(),
+    )
+    .unwrap();
+    let schema_order: Vec<&str> = schema["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
     assert_eq!(out_headers, schema_order);
     assert_eq!(in_rows.len(), out_rows.len(), "row for row");
 
@@ -96,8 +129,11 @@ fn round_trip(input: &Path, departement: &str, dropped: &[&str]) -> usize {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
         let id = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let original =
-            text.lines().find_map(|l| l.strip_prefix("# Identifiant d'origine : ")).map(str::to_string).unwrap_or(id.clone());
+        let original = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# Identifiant d'origine : "))
+            .map(str::to_string)
+            .unwrap_or(id.clone());
         original_of.insert(id, original);
     }
     let by_original: HashMap<&str, &HashMap<String, String>> = in_rows.iter().map(|r| (r["id"].as_str(), r)).collect();
@@ -124,7 +160,11 @@ fn round_trip(input: &Path, departement: &str, dropped: &[&str]) -> usize {
 
 #[test]
 fn the_61_real_places_survive_import_and_export() {
-    let compared = round_trip(&shared("data/lieux/pyrenees-atlantiques-fibre64.schema-v1.csv"), "64", &[]);
+    let compared = round_trip(
+        &shared("data/lieux/pyrenees-atlantiques-fibre64.schema-v1.csv"),
+        "64",
+        &[],
+    );
     assert_eq!(compared, 61 * 31);
 }
 
@@ -151,14 +191,27 @@ fn reimporting_the_export_changes_nothing() {
         };
         import(&options, &["64".to_string()]).unwrap()
     };
-    import_into(first.path(), &shared("data/lieux/pyrenees-atlantiques-fibre64.schema-v1.csv"));
+    import_into(
+        first.path(),
+        &shared("data/lieux/pyrenees-atlantiques-fibre64.schema-v1.csv"),
+    );
     let out1 = first.path().join("public");
-    build(&BuildOptions { root: first.path().to_path_buf(), output: Some(out1.clone()), ..Default::default() }).unwrap();
+    build(&BuildOptions {
+        root: first.path().to_path_buf(),
+        output: Some(out1.clone()),
+        ..Default::default()
+    })
+    .unwrap();
     let second = site("64");
     let report = import_into(second.path(), &out1.join("donnees/lieux.csv"));
     assert_eq!(report.written.len(), 61);
     let out2 = second.path().join("public");
-    build(&BuildOptions { root: second.path().to_path_buf(), output: Some(out2.clone()), ..Default::default() }).unwrap();
+    build(&BuildOptions {
+        root: second.path().to_path_buf(),
+        output: Some(out2.clone()),
+        ..Default::default()
+    })
+    .unwrap();
     assert_eq!(
         std::fs::read(out1.join("donnees/lieux.csv")).unwrap(),
         std::fs::read(out2.join("donnees/lieux.csv")).unwrap()

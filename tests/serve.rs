@@ -92,8 +92,15 @@ fn serve_rebuilds_on_save_and_reports_errors_without_stopping() {
     let (_, page) = get(port, "/lieux/cyberbase-bayonne/").unwrap();
     assert!(page.contains("<h1>Cyberbase</h1>"));
     assert!(
-        page.contains("static/js/rechargement.js"),
-        "live reload script is served"
+        page.contains("/__annuaire/rechargement.js"),
+        "live reload script is linked"
+    );
+    let (status, script) = get(port, "/__annuaire/rechargement.js").unwrap();
+    assert_eq!(status, 200);
+    assert!(script.contains("location.reload()"));
+    assert!(
+        !site.path().join("public/static/js/rechargement.js").exists(),
+        "never part of the site"
     );
     assert_eq!(state(port)["version"], 1);
     let (status, _) = get(port, "/lieux/absent/").unwrap();
