@@ -116,12 +116,15 @@ test('print: place pages keep what a resident needs and drop the navigation', as
 test('print: PDF of a place page (artifact)', async (t) => {
   const p = templatePages().find((x) => x.name === 'lieu');
   await openPage(page, p);
+  // Earlier tests leave "screen" emulated, which page.pdf() would honour.
+  await page.emulateMedia({ media: 'print' });
   const pdf = await page.pdf({ format: 'A4', printBackground: false, preferCSSPageSize: true });
   const file = path.join(ensureArtifactsDir(), 'impression-lieu.pdf');
   fs.writeFileSync(file, pdf);
   const pageCount = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
   t.diagnostic(`${path.relative(process.cwd(), file)}: ${pageCount} A4 page(s)`);
   assert.ok(pdf.length > 1000, 'the PDF is empty');
+  assert.equal(pageCount, 1, 'a place page prints on one A4 page');
 });
 
 test('no request left 127.0.0.1', () => assertNoExternalRequest());
