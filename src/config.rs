@@ -37,6 +37,30 @@ pub struct Config {
     pub lieux_proches: usize,
     /// Months after which a listing is reported as stale.
     pub fraicheur_mois: u32,
+    pub carte: MapConfig,
+}
+
+/// The map's background tiles. The default, IGN's « Plan IGN v2 » from the
+/// Géoplateforme, needs no key and is under Licence Ouverte.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapConfig {
+    /// URL template with `{z}`, `{x}` and `{y}`.
+    pub tuiles: String,
+    pub attribution: String,
+    pub zoom_max: u32,
+}
+
+pub const DEFAULT_TILES: &str = "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}";
+pub const DEFAULT_TILES_ATTRIBUTION: &str = "© IGN – Plan IGN v2";
+
+impl Default for MapConfig {
+    fn default() -> Self {
+        MapConfig {
+            tuiles: DEFAULT_TILES.into(),
+            attribution: DEFAULT_TILES_ATTRIBUTION.into(),
+            zoom_max: 18,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -130,9 +154,11 @@ const KEYS: &[&str] = &[
     "accessibilite",
     "lieux_proches",
     "fraicheur_mois",
+    "carte",
 ];
 const CONTACT_KEYS: &[&str] = &["nom", "courriel", "telephone"];
 const COLOUR_KEYS: &[&str] = &["principale", "accent"];
+const MAP_KEYS: &[&str] = &["tuiles", "attribution", "zoom_max"];
 
 /// Reads the entries of one mapping, reporting unknown and repeated keys.
 struct Section<'a> {
@@ -324,6 +350,51 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
     colours.check_keys(COLOUR_KEYS);
     let principale = colours.text("principale", false);
     let accent = colours.text("accent", false);
+    let map_entries: &[RawEntry] = match fm.get("carte") {
+        Some(RawEntry {
+            value: RawValue::Map(entries),
+            ..
+        }) => entries,
+        _ => &[],
+    };
+    let map_at = fm.get("carte").map(|e| e.key_position).unwrap_or(start);
+    let mut map = Section {
+        file,
+        entries: map_entries,
+        problems: &mut problems,
+        at: map_at,
+        prefix: "carte.",
+    };
+    map.check_keys(MAP_KEYS);
+    let tiles = map.text("tuiles", false);
+    let tiles_attribution = map.text("attribution", false);
+    let zoom_max = map.number("zoom_max", 18);
+    if let Some((url, at)) = &tiles
+        && (!url.starts_with("https://") || !["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p)))
+    {
+        problems.push(
+            Diagnostic::error(
+                file,
+                *at,
+                "configuration",
+                format!("carte.tuiles « {url} » n'est pas un modèle d'adresse de tuiles"),
+            )
+            .with_hint(
+                "une adresse https:// contenant {z}, {x} et {y}, par exemple celle du Plan IGN (valeur par défaut)",
+            ),
+        );
+    }
+    if tiles.is_some() && tiles_attribution.is_none() {
+        problems.push(
+            Diagnostic::error(
+                file,
+                map_at,
+                "configuration",
+                "carte.attribution manque : le fournisseur des tuiles doit être cité",
+            )
+            .with_hint("par exemple « attribution: \"© contributeurs OpenStreetMap\" »"),
+        );
+    }
 
     if let Some((url, at)) = &url
         && !(url.starts_with("https://") || url.starts_with("http://"))
@@ -449,6 +520,13 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
         accessibilite: accessibilite.map(|a| a.0).unwrap_or_else(default_accessibility),
         lieux_proches,
         fraicheur_mois,
+        carte: MapConfig {
+            tuiles: tiles.map(|t| t.0).unwrap_or_else(|| DEFAULT_TILES.into()),
+            attribution: tiles_attribution
+                .map(|a| a.0)
+                .unwrap_or_else(|| DEFAULT_TILES_ATTRIBUTION.into()),
+            zoom_max,
+        },
     })
 }
 

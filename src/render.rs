@@ -762,6 +762,69 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
         );
     }
 
+    // Search: the form is shown by recherche.js; without it, the page lists
+    // places by service and by commune.
+    let facets = crate::search::facets();
+    let groups_json = json(&groups);
+    html(
+        urls::index_file("recherche/"),
+        renderer.render(
+            "recherche.html",
+            context(vec![
+                ("section", json(&"recherche")),
+                (
+                    "breadcrumbs",
+                    renderer.crumbs(vec![Link {
+                        label: "Chercher".into(),
+                        url: url("recherche/"),
+                    }]),
+                ),
+                ("facettes", json(&facets)),
+                ("catalogue", json(&url("donnees/recherche/index.json"))),
+                ("services", json(&renderer.service_rows(&all))),
+                ("groups", groups_json.clone()),
+            ]),
+        )?,
+    );
+
+    // Map: Leaflet draws donnees/lieux.geojson; the same places are listed as text.
+    let points: Vec<crate::territories::LatLon> = site.communes.iter().filter_map(|c| c.point).collect();
+    let bounds = points.iter().fold(None::<[f64; 4]>, |b, p| {
+        Some(match b {
+            None => [p.lon, p.lat, p.lon, p.lat],
+            Some([w, s, e, n]) => [w.min(p.lon), s.min(p.lat), e.max(p.lon), n.max(p.lat)],
+        })
+    });
+    html(
+        urls::index_file("carte/"),
+        renderer.render(
+            "carte.html",
+            context(vec![
+                ("section", json(&"carte")),
+                (
+                    "breadcrumbs",
+                    renderer.crumbs(vec![Link {
+                        label: "Carte".into(),
+                        url: url("carte/"),
+                    }]),
+                ),
+                ("geojson", json(&url("donnees/lieux.geojson"))),
+                ("tuiles", json(&config.carte.tuiles)),
+                ("attribution", json(&config.carte.attribution)),
+                ("zoom_max", json(&config.carte.zoom_max)),
+                (
+                    "limites",
+                    json(&bounds.map(|b| serde_json::to_string(&b).unwrap_or_default())),
+                ),
+                ("groups", groups_json),
+                (
+                    "nb_sans_coordonnees",
+                    json(&site.places.iter().filter(|p| !p.has_own_coordinates).count()),
+                ),
+            ]),
+        )?,
+    );
+
     html("404.html".into(), renderer.render("404.html", tera::Context::new())?);
 
     let page_urls: Vec<String> = {
