@@ -825,6 +825,8 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
         )?,
     );
 
+    render_orientation(&renderer, &mut html)?;
+
     html("404.html".into(), renderer.render("404.html", tera::Context::new())?);
 
     let page_urls: Vec<String> = {
@@ -862,6 +864,176 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
     ];
     out.append(&mut tail);
     Ok(out)
+}
+
+#[derive(Serialize)]
+struct Choice {
+    label: String,
+    detail: String,
+    url: String,
+    count: usize,
+}
+
+/// The guided path: need → situation → intercommunalité → places.
+fn render_orientation(renderer: &Renderer<'_>, html: &mut impl FnMut(String, String)) -> Result<(), Error> {
+    use crate::orientation::{NEEDS, SITUATIONS, offers, results};
+    let site = renderer.site;
+    let url = |p: &str| renderer.url(p);
+    let start = Link {
+        label: "De quoi avez-vous besoin ?".into(),
+        url: url("orientation/"),
+    };
+    let needs: Vec<Choice> = NEEDS
+        .iter()
+        .map(|n| Choice {
+            label: n.label.into(),
+            detail: n.example.into(),
+            url: url(&format!("orientation/{}/", n.slug)),
+            count: (0..site.places.len()).filter(|&p| offers(site, p, n)).count(),
+        })
+        .filter(|c| c.count > 0)
+        .collect();
+    html(
+        "orientation/index.html".into(),
+        renderer.render(
+            "orientation.html",
+            context(vec![
+                ("section", json(&"orientation")),
+                ("breadcrumbs", renderer.crumbs(vec![start.clone()])),
+                ("choix", json(&needs)),
+            ]),
+        )?,
+    );
+    for need in NEEDS {
+        let offering: Vec<usize> = (0..site.places.len()).filter(|&p| offers(site, p, need)).collect();
+        if offering.is_empty() {
+            continue;
+        }
+        let need_link = Link {
+            label: need.label.into(),
+            url: url(&format!("orientation/{}/", need.slug)),
+        };
+        let situations: Vec<Choice> = SITUATIONS
+            .iter()
+            .map(|s| Choice {
+                label: s.label.into(),
+                detail: String::new(),
+                url: url(&format!("orientation/{}/{}/", need.slug, s.slug)),
+                count: offering
+                    .iter()
+                    .filter(|&&p| crate::orientation::is_adapted(site, p, s))
+                    .count(),
+            })
+            .collect();
+        html(
+            format!("orientation/{}/index.html", need.slug),
+            renderer.render(
+                "orientation-situation.html",
+                context(vec![
+                    ("section", json(&"orientation")),
+                    ("breadcrumbs", renderer.crumbs(vec![start.clone(), need_link.clone()])),
+                    ("besoin", json(&need.label)),
+                    ("choix", json(&situations)),
+                ]),
+            )?,
+        );
+        for situation in SITUATIONS {
+            let situation_url = format!("orientation/{}/{}/", need.slug, situation.slug);
+            let situation_link = Link {
+                label: situation.label.into(),
+                url: url(&situation_url),
+            };
+            let epcis: Vec<Choice> = site
+                .departements
+                .iter()
+                .flat_map(|d| d.epcis.iter().copied())
+                .map(|e| {
+                    let epci = &site.epcis[e];
+                    let mut communes: Vec<&str> =
+                        epci.communes.iter().map(|&c| site.communes[c].nom.as_str()).collect();
+                    communes.dedup();
+                    Choice {
+                        label: epci.nom.clone(),
+                        detail: communes.join(", "),
+                        url: url(&format!("{situation_url}{}/", epci.siren)),
+                        count: epci.places.iter().filter(|&&p| offers(site, p, need)).count(),
+                    }
+                })
+                .collect();
+            html(
+                format!("{situation_url}index.html"),
+                renderer.render(
+                    "orientation-territoire.html",
+                    context(vec![
+                        ("section", json(&"orientation")),
+                        (
+                            "breadcrumbs",
+                            renderer.crumbs(vec![start.clone(), need_link.clone(), situation_link.clone()]),
+                        ),
+                        ("besoin", json(&need.label)),
+                        ("situation", json(&situation.label)),
+                        ("choix", json(&epcis)),
+                    ]),
+                )?,
+            );
+            for d in &site.departements {
+                for &e in &d.epcis {
+                    let epci = &site.epcis[e];
+                    let found = results(site, e, need, situation, site.config.lieux_proches);
+                    let places: Vec<serde_json::Value> = found
+                        .inside
+                        .iter()
+                        .map(|&p| {
+                            serde_json::json!({
+                                "lieu": renderer.summary(p, None),
+                                "adapte": crate::orientation::is_adapted(site, p, situation),
+                            })
+                        })
+                        .collect();
+                    let nearby: Vec<PlaceSummary> = found
+                        .nearby
+                        .iter()
+                        .map(|&(p, km)| renderer.summary(p, Some(km)))
+                        .collect();
+                    let page_url = format!("{situation_url}{}/", epci.siren);
+                    html(
+                        format!("{page_url}index.html"),
+                        renderer.render(
+                            "orientation-resultats.html",
+                            context(vec![
+                                ("section", json(&"orientation")),
+                                (
+                                    "breadcrumbs",
+                                    renderer.crumbs(vec![
+                                        start.clone(),
+                                        need_link.clone(),
+                                        situation_link.clone(),
+                                        Link {
+                                            label: epci.nom.clone(),
+                                            url: url(&page_url),
+                                        },
+                                    ]),
+                                ),
+                                ("besoin", json(&need.label)),
+                                ("situation", json(&situation.label)),
+                                ("avec_situation", json(&!situation.values.is_empty())),
+                                (
+                                    "territoire",
+                                    json(&Link {
+                                        label: epci.nom.clone(),
+                                        url: url(&urls::epci(&epci.siren)),
+                                    }),
+                                ),
+                                ("lieux", json(&places)),
+                                ("proches", json(&nearby)),
+                            ]),
+                        )?,
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 #[derive(Serialize)]

@@ -1,0 +1,243 @@
+//! "De quoi avez-vous besoin ?": a guided path of static pages, in plain
+//! words, from a need and a situation to the matching places of an
+//! intercommunalité. Every step is a page of links: no JavaScript.
+//!
+//! Needs map to the standard's services; situations to its publics and
+//! specific support. A situation is a preference, not a filter: places
+//! that say they are adapted come first, the others follow, so that a
+//! resident is never left with an empty page when help exists nearby.
+
+use crate::enrich::Site;
+use crate::territories::LatLon;
+use crate::text;
+
+/// A need, in the words of residents, and the service it means.
+pub struct Need {
+    pub slug: &'static str,
+    pub label: &'static str,
+    pub example: &'static str,
+    pub service: &'static str,
+}
+
+pub const NEEDS: &[Need] = &[
+    Need {
+        slug: "demarches",
+        label: "Faire une démarche en ligne",
+        example: "Impôts, CAF, retraite, santé, carte grise, France Travail…",
+        service: "Aide aux démarches administratives",
+    },
+    Need {
+        slug: "apprendre",
+        label: "Apprendre à utiliser un téléphone, une tablette ou un ordinateur",
+        example: "Envoyer un message, faire un appel vidéo, ranger ses photos…",
+        service: "Maîtrise des outils numériques du quotidien",
+    },
+    Need {
+        slug: "acces",
+        label: "Utiliser un ordinateur ou internet sur place",
+        example: "Imprimer un document, se connecter au wifi…",
+        service: "Accès internet et matériel informatique",
+    },
+    Need {
+        slug: "emploi",
+        label: "Chercher un emploi ou une formation avec internet",
+        example: "Faire son CV, répondre à une offre…",
+        service: "Insertion professionnelle via le numérique",
+    },
+    Need {
+        slug: "securite",
+        label: "Se protéger des arnaques et des virus",
+        example: "Reconnaître un faux message, choisir un mot de passe…",
+        service: "Utilisation sécurisée du numérique",
+    },
+    Need {
+        slug: "enfants",
+        label: "Accompagner ses enfants avec le numérique",
+        example: "Écrans, réseaux sociaux, espace numérique de l'école…",
+        service: "Parentalité et éducation avec le numérique",
+    },
+    Need {
+        slug: "equipement",
+        label: "S'équiper d'un ordinateur à petit prix",
+        example: "Ordinateur ou téléphone reconditionné…",
+        service: "Acquisition de matériel informatique à prix solidaire",
+    },
+    Need {
+        slug: "creer",
+        label: "Créer et se divertir avec le numérique",
+        example: "Photo, vidéo, musique, jeux…",
+        service: "Loisirs et créations numériques",
+    },
+    Need {
+        slug: "comprendre",
+        label: "Comprendre le numérique",
+        example: "Intelligence artificielle, données personnelles…",
+        service: "Compréhension du monde numérique",
+    },
+];
+
+/// A situation, in the words of residents, and the standard's values it means.
+pub struct Situation {
+    pub slug: &'static str,
+    pub label: &'static str,
+    /// Values of `publics_specifiquement_adresses` or `prise_en_charge_specifique`.
+    pub values: &'static [&'static str],
+}
+
+pub const SITUATIONS: &[Situation] = &[
+    Situation {
+        slug: "tous",
+        label: "Rien de particulier",
+        values: &[],
+    },
+    Situation {
+        slug: "seniors",
+        label: "J'ai plus de 65 ans",
+        values: &["Seniors"],
+    },
+    Situation {
+        slug: "jeunes",
+        label: "J'ai moins de 26 ans",
+        values: &["Jeunes", "Étudiants"],
+    },
+    Situation {
+        slug: "familles",
+        label: "Je viens avec mes enfants",
+        values: &["Familles et/ou enfants"],
+    },
+    Situation {
+        slug: "lecture",
+        label: "J'ai du mal à lire ou à écrire",
+        values: &["Illettrisme"],
+    },
+    Situation {
+        slug: "langues",
+        label: "Je parle mal le français",
+        values: &["Langues étrangères (anglais)", "Langues étrangères (autres)"],
+    },
+    Situation {
+        slug: "surdite",
+        label: "J'entends mal",
+        values: &["Surdité"],
+    },
+    Situation {
+        slug: "vue",
+        label: "Je vois mal",
+        values: &["Déficience visuelle"],
+    },
+    Situation {
+        slug: "moteur",
+        label: "Je me déplace difficilement",
+        values: &["Handicaps moteurs"],
+    },
+    Situation {
+        slug: "mental",
+        label: "J'ai un handicap mental",
+        values: &["Handicaps mentaux"],
+    },
+    Situation {
+        slug: "femmes",
+        label: "Je cherche un lieu réservé aux femmes",
+        values: &["Femmes"],
+    },
+];
+
+pub fn offers(site: &Site, place: usize, need: &Need) -> bool {
+    site.places[place].lieu.services.iter().any(|s| s == need.service)
+}
+
+pub fn is_adapted(site: &Site, place: usize, situation: &Situation) -> bool {
+    let l = &site.places[place].lieu;
+    situation.values.iter().any(|v| {
+        l.publics_specifiquement_adresses
+            .iter()
+            .chain(&l.prise_en_charge_specifique)
+            .any(|x| x == v)
+    })
+}
+
+/// The places of an EPCI offering a need, adapted ones first, then by name.
+/// When there are none, the nearest ones from the EPCI's communes' centre.
+pub fn results(site: &Site, epci: usize, need: &Need, situation: &Situation, nearest: usize) -> Results {
+    let mut inside: Vec<usize> = site.epcis[epci]
+        .places
+        .iter()
+        .copied()
+        .filter(|&p| offers(site, p, need))
+        .collect();
+    let key = |p: &usize| (!is_adapted(site, *p, situation), text::fold(&site.places[*p].lieu.nom));
+    inside.sort_by_key(key);
+    if !inside.is_empty() {
+        return Results {
+            inside,
+            nearby: Vec::new(),
+        };
+    }
+    let Some(centre) = centre(site, epci) else {
+        return Results {
+            inside,
+            nearby: Vec::new(),
+        };
+    };
+    let mut nearby: Vec<(usize, f64)> = (0..site.places.len())
+        .filter(|&p| offers(site, p, need))
+        .filter_map(|p| site.places[p].point.map(|pt| (p, centre.distance_km(pt))))
+        .collect();
+    nearby.sort_by(|a, b| {
+        a.1.total_cmp(&b.1)
+            .then(site.places[a.0].lieu.id.cmp(&site.places[b.0].lieu.id))
+    });
+    nearby.truncate(nearest);
+    Results { inside, nearby }
+}
+
+pub struct Results {
+    pub inside: Vec<usize>,
+    pub nearby: Vec<(usize, f64)>,
+}
+
+fn centre(site: &Site, epci: usize) -> Option<LatLon> {
+    let points: Vec<LatLon> = site.epcis[epci]
+        .communes
+        .iter()
+        .filter_map(|&c| site.communes[c].point)
+        .collect();
+    if points.is_empty() {
+        return None;
+    }
+    let n = points.len() as f64;
+    Some(LatLon {
+        lat: points.iter().map(|p| p.lat).sum::<f64>() / n,
+        lon: points.iter().map(|p| p.lon).sum::<f64>() / n,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema;
+
+    #[test]
+    fn needs_and_situations_use_the_standard_vocabulary() {
+        let services = schema::vocabulary("services").unwrap();
+        for need in NEEDS {
+            assert!(services.contains(need.service), "{}", need.service);
+            assert!(text::is_valid_slug(need.slug));
+        }
+        assert_eq!(NEEDS.len(), services.values.len(), "every service is a need");
+        let publics = schema::vocabulary("publics_specifiquement_adresses").unwrap();
+        let support = schema::vocabulary("prise_en_charge_specifique").unwrap();
+        for s in SITUATIONS {
+            for v in s.values {
+                assert!(publics.contains(v) || support.contains(v), "{v}");
+            }
+        }
+        for v in publics.values.iter().chain(&support.values) {
+            assert!(
+                SITUATIONS.iter().any(|s| s.values.contains(&v.value.as_str())),
+                "{} has no situation",
+                v.value
+            );
+        }
+    }
+}
