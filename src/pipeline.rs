@@ -110,7 +110,26 @@ pub fn render_all(site: &Site, theme: &Theme, root: &Path, options: &RenderOptio
     files.reverse();
     files.retain(|f| seen.insert(f.path.clone()));
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    if !options.live_reload {
+        // A service worker in `serve` would keep stale pages across rebuilds.
+        let sw = render::render_service_worker(site, theme, &content_version(&files))?;
+        let at = files.partition_point(|f| f.path < sw.path);
+        files.insert(at, sw);
+    }
     Ok(files)
+}
+
+/// FNV-1a over every path and byte: the same content gives the same
+/// version, whatever the machine or the order files were produced in.
+pub fn content_version(files: &[OutputFile]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for file in files {
+        for byte in file.path.as_bytes().iter().chain([0u8].iter()).chain(file.bytes.iter()) {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
 }
 
 fn minify(html: &[u8]) -> Vec<u8> {

@@ -828,6 +828,10 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
     render_orientation(&renderer, &mut html)?;
 
     html("404.html".into(), renderer.render("404.html", tera::Context::new())?);
+    html(
+        urls::index_file("hors-ligne/"),
+        renderer.render("hors-ligne.html", tera::Context::new())?,
+    );
 
     let page_urls: Vec<String> = {
         let mut v: Vec<String> = out
@@ -1092,6 +1096,20 @@ pub fn format_thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// The service worker, at the root of the site so that its scope is the
+/// whole site. `version` identifies the build's content.
+pub fn render_service_worker(site: &Site, theme: &Theme, version: &str) -> Result<OutputFile, Error> {
+    let tera = theme.tera()?;
+    let mut context = tera::Context::new();
+    context.insert("version", version);
+    context.insert("base", &site.config.base_path());
+    let body = tera.render("sw.js", &context).map_err(|e| from_tera("sw.js", &e))?;
+    Ok(OutputFile {
+        path: "sw.js".into(),
+        bytes: body.into_bytes(),
+    })
 }
 
 /// Groups output files by top-level folder, for the build report.
