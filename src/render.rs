@@ -836,7 +836,8 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
     let page_urls: Vec<String> = {
         let mut v: Vec<String> = out
             .iter()
-            .filter(|f| f.path.ends_with("index.html"))
+            // The offline page is for the service worker, not for search engines.
+            .filter(|f| f.path.ends_with("index.html") && !f.path.starts_with("hors-ligne/"))
             .map(|f| format!("{}{}", config.base_url(), f.path.trim_end_matches("index.html")))
             .collect();
         v.sort();
