@@ -111,6 +111,13 @@ export function templatePages() {
     { name: 'service', path: `services/${service}/`, status: 200 },
     { name: 'page-libre', path: 'a-propos/', status: 200 },
     { name: '404', path: 'cette-page-n-existe-pas/', status: 404 },
+    { name: 'recherche', path: 'recherche/', status: 200 },
+    { name: 'carte', path: 'carte/', status: 200 },
+    { name: 'orientation-besoin', path: 'orientation/', status: 200 },
+    { name: 'orientation-situation', path: 'orientation/demarches/', status: 200 },
+    { name: 'orientation-territoire', path: 'orientation/demarches/seniors/', status: 200 },
+    { name: 'orientation-resultats', path: `orientation/demarches/seniors/${epci}/`, status: 200 },
+    { name: 'hors-ligne', path: 'hors-ligne/', status: 200 },
   ];
   return cachedPages;
 }
