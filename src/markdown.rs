@@ -120,10 +120,59 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
 }
 
 /// Warnings about Markdown the renderer will drop, with their line.
+/// Deepest nesting of blocks and inline spans accepted. Real presentations
+/// use two or three levels; deep nesting only serves to make the sanitizer
+/// (whose cost grows with the square of the depth) slow.
+pub const MAX_DEPTH: usize = 16;
+/// Most list items in one presentation.
+pub const MAX_LIST_ITEMS: usize = 500;
+
 pub fn lint(markdown: &str, first_line: u32, file: &Path) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut reported_lines = HashSet::new();
+    let mut depth = 0usize;
+    let mut items = 0usize;
+    let position = |offset: usize| {
+        let before = &markdown[..offset];
+        let line = first_line + before.matches('\n').count() as u32;
+        let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) as u32 + 1;
+        Position::new(line, column)
+    };
     for (event, range) in Parser::new_ext(markdown, options()).into_offset_iter() {
+        match &event {
+            Event::Start(tag) => {
+                depth += 1;
+                if matches!(tag, Tag::Item) {
+                    items += 1;
+                }
+                if depth > MAX_DEPTH {
+                    out.push(
+                        Diagnostic::error(
+                            file,
+                            position(range.start),
+                            "imbrication",
+                            format!("la présentation est imbriquée sur plus de {MAX_DEPTH} niveaux"),
+                        )
+                        .with_hint("simplifiez la mise en forme : des paragraphes et des listes simples suffisent"),
+                    );
+                    return out;
+                }
+                if items > MAX_LIST_ITEMS {
+                    out.push(
+                        Diagnostic::error(
+                            file,
+                            position(range.start),
+                            "liste",
+                            format!("la présentation compte plus de {MAX_LIST_ITEMS} éléments de liste"),
+                        )
+                        .with_hint("gardez l'essentiel ; les détails peuvent aller sur le site du lieu"),
+                    );
+                    return out;
+                }
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
         let (code, message, hint) = match event {
             Event::Html(_) | Event::InlineHtml(_) => (
                 "html",
@@ -137,11 +186,9 @@ pub fn lint(markdown: &str, first_line: u32, file: &Path) -> Vec<Diagnostic> {
             ),
             _ => continue,
         };
-        let before = &markdown[..range.start];
-        let line = first_line + before.matches('\n').count() as u32;
-        let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) as u32 + 1;
-        if reported_lines.insert((line, code)) {
-            out.push(Diagnostic::warning(file, Position::new(line, column), code, message).with_hint(hint));
+        let at = position(range.start);
+        if reported_lines.insert((at.line, code)) {
+            out.push(Diagnostic::warning(file, at, code, message).with_hint(hint));
         }
     }
     out
@@ -166,6 +213,19 @@ mod tests {
         assert!(html.contains("href=\"https://ok.fr\""), "{html}");
         assert!(html.contains("href=\"/sous-dossier/lieux/x/\""), "{html}");
         assert!(!html.contains("evil.fr"), "{html}");
+    }
+
+    #[test]
+    fn deep_nesting_and_huge_lists_are_errors_found_fast() {
+        let deep = format!("{}texte\n", "> ".repeat(5000));
+        let started = std::time::Instant::now();
+        let d = lint(&deep, 3, Path::new("f.md"));
+        assert_eq!(d[0].code, "imbrication");
+        assert_eq!(d[0].position.line, 3);
+        let list = "- a\n".repeat(MAX_LIST_ITEMS + 1);
+        assert_eq!(lint(&list, 1, Path::new("f.md"))[0].code, "liste");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(lint("- a\n  - b\n\n> c\n", 1, Path::new("f.md")).is_empty());
     }
 
     #[test]

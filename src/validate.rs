@@ -59,6 +59,18 @@ const LEGACY_KEYS: &[(&str, &str)] = &[
     ("modalites_accompagnement_", "modalites_accompagnement"),
 ];
 
+/// Longest name accepted (`nom`, `commune`…), in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest other single value, in characters.
+pub const MAX_TEXT_CHARS: usize = 2000;
+/// Most items in one list field.
+pub const MAX_LIST_ITEMS: usize = 50;
+/// Names Windows reserves: a file named so cannot be checked out there.
+const WINDOWS_DEVICE_NAMES: &[&str] = &[
+    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9", "lpt1", "lpt2",
+    "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+];
+
 /// Tolerance around the simplified département outlines.
 const OUTLINE_TOLERANCE_KM: f64 = 3.0;
 
@@ -360,7 +372,13 @@ fn check_text(
     if s.is_empty() {
         return None;
     }
-    if let Some(max) = field.max_length {
+    // Beyond the standard's own limits, bounds that no real value reaches
+    // keep hostile files from bloating every page that lists the place.
+    let max_length = field.max_length.or(match field.name.as_str() {
+        "nom" | "commune" | "structure_parente" | "source" => Some(MAX_NAME_CHARS),
+        _ => Some(MAX_TEXT_CHARS),
+    });
+    if let Some(max) = max_length {
         let len = s.chars().count();
         if len > max {
             v.error(
@@ -445,6 +463,15 @@ fn check_text(
 
 fn check_list(v: &mut Validator<'_>, field: &schema::Field, items: &[(InputValue, Position)]) -> Option<FieldValue> {
     let name = field.name.as_str();
+    if items.len() > MAX_LIST_ITEMS {
+        v.error(
+            items[MAX_LIST_ITEMS].1,
+            "longueur",
+            format!("« {name} » a {} éléments, le maximum est {MAX_LIST_ITEMS}", items.len()),
+            Some("gardez les valeurs principales".to_string()),
+        );
+        return None;
+    }
     let mut out: Vec<String> = Vec::new();
     for (item, at) in items {
         let s = match item {
@@ -556,7 +583,7 @@ fn check_id(
         return;
     };
     let at = position_of(fields, "id", origin.start);
-    if !text::is_valid_slug(id) {
+    if !text::is_valid_slug(id) || WINDOWS_DEVICE_NAMES.contains(&id.as_str()) {
         v.error(
             at,
             "identifiant",
@@ -1103,6 +1130,20 @@ mod tests {
         let (_, diags) = run(&format!("{VALID}nom: Autre\n"), None);
         assert_eq!(diags[0].code, "cle-en-double");
         assert!(diags[0].message.contains("lignes 4 et 17"), "{}", diags[0].message);
+    }
+
+    #[test]
+    fn hostile_ids_and_sizes_are_refused() {
+        for id in ["../x", "a/b", "/etc/passwd", "con", "Lieu", "a--b", "x\u{0}y"] {
+            let yaml = VALID.replace("id: mediatheque-pau", &format!("id: \"{}\"", id.replace('\0', "\\0")));
+            let (lieu, diags) = run(&yaml, None);
+            assert!(lieu.is_none(), "{id}");
+            assert!(diags.iter().any(|d| d.code == "identifiant"), "{id}: {diags:#?}");
+        }
+        let long_name = VALID.replace("nom: Médiathèque André-Labarrère", &format!("nom: {}", "A".repeat(201)));
+        assert_eq!(run(&long_name, None).1[0].code, "longueur");
+        let many = format!("{VALID}courriels:\n{}", "  - a@b.fr\n".repeat(51));
+        assert_eq!(run(&many, None).1[0].code, "longueur");
     }
 
     #[test]

@@ -27,11 +27,26 @@ pub fn write_site(output: &Path, files: &[OutputFile]) -> Result<(), Error> {
 
     let staging = parent.join(format!("{STAGING_PREFIX}{name}-{}", std::process::id()));
     std::fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
-    let result = write_all(&staging, files).and_then(|()| swap_in(&staging, output, parent, &name));
+    let result = write_all(&staging, files).and_then(|()| {
+        pause_for_tests();
+        swap_in(&staging, output, parent, &name)
+    });
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&staging);
     }
     result
+}
+
+/// Test hook: `ANNUAIRE_PAUSE_AVANT_ECHANGE=<ms>` waits with everything
+/// written but not yet swapped in, so that a test can kill the build at the
+/// worst moment.
+fn pause_for_tests() {
+    if let Some(ms) = std::env::var("ANNUAIRE_PAUSE_AVANT_ECHANGE")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
 }
 
 fn write_all(dir: &Path, files: &[OutputFile]) -> Result<(), Error> {
