@@ -119,6 +119,22 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     })
 }
 
+/// Whether the sanitizer keeps a link: allowed scheme, or a path on the site.
+/// The scheme is read as a browser would (case and surrounding spaces
+/// ignored), not searched as a substring.
+pub fn is_allowed_link(url: &str) -> bool {
+    let url = url.trim();
+    if url.starts_with("//") || url.contains('\\') {
+        return false;
+    }
+    match url.find(':') {
+        Some(colon) if !url[..colon].contains(['/', '?', '#']) => {
+            matches!(url[..colon].to_ascii_lowercase().as_str(), "https" | "mailto" | "tel")
+        }
+        _ => true,
+    }
+}
+
 /// Warnings about Markdown the renderer will drop, with their line.
 /// Deepest nesting of blocks and inline spans accepted. Real presentations
 /// use two or three levels; deep nesting only serves to make the sanitizer
@@ -179,6 +195,11 @@ pub fn lint(markdown: &str, first_line: u32, file: &Path) -> Vec<Diagnostic> {
                 "le HTML n'est pas permis dans la présentation : il sera retiré",
                 "utilisez la mise en forme Markdown : **gras**, *italique*, listes avec « - », liens [texte](https://…)",
             ),
+            Event::Start(Tag::Link { ref dest_url, .. }) if !is_allowed_link(dest_url) => (
+                "lien",
+                "ce lien sera retiré : seules les adresses https://, mailto:, tel: et les pages du site sont permises",
+                "écrivez l'adresse complète en https://, par exemple [notre site](https://www.exemple.fr/)",
+            ),
             Event::Start(Tag::Image { .. }) => (
                 "image",
                 "les images ne sont pas affichées dans la présentation",
@@ -226,6 +247,33 @@ mod tests {
         assert_eq!(lint(&list, 1, Path::new("f.md"))[0].code, "liste");
         assert!(started.elapsed() < std::time::Duration::from_secs(1));
         assert!(lint("- a\n  - b\n\n> c\n", 1, Path::new("f.md")).is_empty());
+    }
+
+    #[test]
+    fn link_schemes_are_read_not_searched() {
+        for ok in [
+            "https://a.fr",
+            "HTTPS://a.fr",
+            "mailto:a@b.fr",
+            "tel:+33",
+            "/lieux/x/",
+            "lieux/x/",
+            "#haut",
+            "page?x=javascript:1",
+        ] {
+            assert!(is_allowed_link(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:x",
+            " JaVaScRiPt:x",
+            "http://a.fr",
+            "data:text/html,x",
+            "vbscript:x",
+            "//evil.fr",
+            "\\\\evil",
+        ] {
+            assert!(!is_allowed_link(bad), "{bad}");
+        }
     }
 
     #[test]
