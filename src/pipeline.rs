@@ -186,3 +186,55 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
         files: files.len(),
     })
 }
+
+/// One place file, from raw bytes to its rendered page, the way a build
+/// would treat it, for a site covering département 64. Used by the fuzz
+/// target and the property tests: whatever the bytes, this returns a page
+/// or diagnostics, never panics.
+pub fn place_page_from_bytes(bytes: &[u8]) -> Result<String, Vec<Diagnostic>> {
+    use crate::diagnostics::Position;
+    let path = std::path::PathBuf::from("content/lieux/essai.md");
+    if bytes.len() as u64 > load::MAX_FILE_BYTES {
+        return Err(vec![Diagnostic::error(
+            &path,
+            Position::new(1, 1),
+            "taille",
+            "fichier trop gros",
+        )]);
+    }
+    let Ok(text) = String::from_utf8(bytes.to_vec()) else {
+        return Err(vec![Diagnostic::error(
+            &path,
+            Position::new(1, 1),
+            "encodage",
+            "pas en UTF-8",
+        )]);
+    };
+    let config = crate::config::parse(PREVIEW_CONFIG, Path::new("annuaire.yaml")).map_err(|d| d)?;
+    let territories = Territories::embedded();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
+    let ctx = Context {
+        territories,
+        departements: &config.departements,
+        today,
+        stale_months: 12,
+    };
+    let file = load::ContentFile { path, text };
+    let (place, diagnostics) = validate::validate_place_file(&file, &ctx);
+    let place = match place {
+        Some(p) if !diagnostics.iter().any(Diagnostic::is_error) => p,
+        _ => return Err(diagnostics),
+    };
+    let site = enrich::enrich(config, vec![place], Vec::new(), territories, today);
+    let theme = Theme::embedded_default();
+    render::render_place(&site, &theme, 0).map_err(|e| {
+        vec![Diagnostic::error(
+            &file.path,
+            Position::new(1, 1),
+            "rendu",
+            e.to_string(),
+        )]
+    })
+}
+
+const PREVIEW_CONFIG: &str = "titre: Essai\nediteur: Essai\nurl_de_base: https://exemple.fr/\ndepartements: [\"64\"]\ncontact:\n  nom: Essai\n  courriel: essai@exemple.fr\n";

@@ -434,7 +434,8 @@ fn json<T: Serialize>(value: &T) -> serde_json::Value {
 }
 
 /// Renders every page of the site.
-pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Result<Vec<OutputFile>, Error> {
+/// Templates compiled once, and what every page shares.
+fn renderer<'a>(site: &'a Site, theme: &Theme, options: &RenderOptions) -> Result<Renderer<'a>, Error> {
     let config = &site.config;
     let base = config.base_path();
     let tera = theme.tera()?;
@@ -488,14 +489,28 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
     site_context.insert("site", &site_view);
     site_context.insert("section", "");
     site_context.insert("breadcrumbs", &Vec::<Link>::new());
-    let renderer = Renderer {
+    Ok(Renderer {
         site,
         tera,
         base: base.clone(),
         site_context,
         typologie: schema::vocabulary("typologie")
             .ok_or_else(|| Error::Internal("vocabulaire typologie absent".into()))?,
-    };
+    })
+}
+
+/// One place page alone (for fuzzing and for quick previews).
+pub fn render_place(site: &Site, theme: &Theme, index: usize) -> Result<String, Error> {
+    let renderer = renderer(site, theme, &RenderOptions::default())?;
+    let view = renderer.place_view(index);
+    renderer.render("lieu.html", context(vec![("lieu", json(&view))]))
+}
+
+pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Result<Vec<OutputFile>, Error> {
+    let config = &site.config;
+    let base = config.base_path();
+    let url = |p: &str| format!("{base}{p}");
+    let renderer = renderer(site, theme, options)?;
 
     let mut out = Vec::new();
     let mut html = |path: String, body: String| {
