@@ -253,8 +253,29 @@ fn yaml_error(err: &serde_saphyr::Error, yaml: &str, first_line: u32, file: &Pat
         _ => (first_line, 1),
     };
     let raw = err.without_snippet().to_string();
-    let (message, hint) = french_yaml_message(&raw, yaml);
+    let (message, hint) = match err.without_snippet() {
+        serde_saphyr::Error::Budget { breach, .. } => french_budget_message(breach),
+        _ => french_yaml_message(&raw, yaml),
+    };
     Diagnostic::error(file, Position::new(line, column), "yaml", message).with_hint(hint)
+}
+
+fn french_budget_message(breach: &serde_saphyr::budget::BudgetBreach) -> (String, String) {
+    use serde_saphyr::budget::BudgetBreach;
+    match breach {
+        BudgetBreach::Aliases { .. } | BudgetBreach::Anchors { .. } => (
+            "l'en-tête utilise des ancres ou des alias YAML (& et *), qui ne sont pas permis".to_string(),
+            "écrivez chaque valeur en toutes lettres, sans & ni *".to_string(),
+        ),
+        BudgetBreach::Depth { .. } => (
+            "l'en-tête est imbriqué trop profondément".to_string(),
+            "une fiche n'a que des champs simples et des listes d'un seul niveau".to_string(),
+        ),
+        _ => (
+            "l'en-tête est trop grand".to_string(),
+            "une fiche tient en une trentaine de lignes d'en-tête".to_string(),
+        ),
+    }
 }
 
 /// serde-saphyr speaks English; partners read French. We translate the

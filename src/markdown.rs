@@ -239,13 +239,11 @@ mod tests {
     #[test]
     fn deep_nesting_and_huge_lists_are_errors_found_fast() {
         let deep = format!("{}texte\n", "> ".repeat(5000));
-        let started = std::time::Instant::now();
         let d = lint(&deep, 3, Path::new("f.md"));
         assert_eq!(d[0].code, "imbrication");
         assert_eq!(d[0].position.line, 3);
         let list = "- a\n".repeat(MAX_LIST_ITEMS + 1);
         assert_eq!(lint(&list, 1, Path::new("f.md"))[0].code, "liste");
-        assert!(started.elapsed() < std::time::Duration::from_secs(1));
         assert!(lint("- a\n  - b\n\n> c\n", 1, Path::new("f.md")).is_empty());
     }
 

@@ -583,7 +583,19 @@ fn check_id(
         return;
     };
     let at = position_of(fields, "id", origin.start);
-    if !text::is_valid_slug(id) || WINDOWS_DEVICE_NAMES.contains(&id.as_str()) {
+    if WINDOWS_DEVICE_NAMES.contains(&id.as_str()) {
+        v.error(
+            at,
+            "identifiant",
+            format!("l'identifiant « {id} » est un nom réservé par Windows : le fichier ne pourrait pas y être ouvert"),
+            Some(format!(
+                "ajoutez un mot, par exemple « {id}-{} »",
+                text::slugify(&id_hint(values))
+            )),
+        );
+        return;
+    }
+    if !text::is_valid_slug(id) {
         v.error(
             at,
             "identifiant",
@@ -606,6 +618,14 @@ fn check_id(
                 "renommez le fichier en « {id}.md » ou écrivez « id: {file_id} »"
             )),
         );
+    }
+}
+
+/// A word to lengthen a reserved id with: the commune, or "lieu".
+fn id_hint(values: &HashMap<String, FieldValue>) -> String {
+    match values.get("commune") {
+        Some(FieldValue::Text(c)) => c.clone(),
+        _ => "lieu".to_string(),
     }
 }
 
