@@ -156,7 +156,8 @@ pub fn display_phone(normalized: &str) -> String {
                 .chunks(2)
                 .map(|c| std::str::from_utf8(c).unwrap_or(""))
                 .collect::<Vec<_>>()
-                .join(" ")
+                // No-break spaces: a number cut across two lines is misread.
+                .join("\u{a0}")
         }
         _ => normalized.to_string(),
     }
@@ -258,7 +259,7 @@ mod tests {
         assert_eq!(normalize_phone("02 62 12 34 56").as_deref(), Some("+262262123456"));
         assert_eq!(normalize_phone("05 59"), None);
         assert_eq!(normalize_phone("appelez-nous"), None);
-        assert_eq!(display_phone("+33559805884"), "05 59 80 58 84");
+        assert_eq!(display_phone("+33559805884"), "05\u{a0}59\u{a0}80\u{a0}58\u{a0}84");
     }
 
     #[test]

@@ -170,7 +170,8 @@ fn place_page_shows_contact_hours_and_actions() {
     );
 
     // Phone: dialable link, displayed the French way.
-    let tel = Regex::new(r#"<a [^>]*href="?tel:\+33559271572"?[^>]*>05 59 27 15 72</a>"#).unwrap();
+    // No-break spaces keep the number on one line.
+    let tel = Regex::new("<a [^>]*href=\"?tel:\\+33559271572\"?[^>]*>05\u{a0}59\u{a0}27\u{a0}15\u{a0}72</a>").unwrap();
     assert!(tel.is_match(&html), "tel: link displayed as 05 59 27 15 72:\n{html}");
 
     // The week, row by row: "Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:00-12:00; PH off".
@@ -446,7 +447,10 @@ fn sitemap_lists_every_page_under_the_base_url() {
         .collect();
     let missing: Vec<_> = pages.difference(&listed).collect();
     let extra: Vec<_> = listed.difference(&pages).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "not in the sitemap: {missing:?}; not a page: {extra:?}");
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "not in the sitemap: {missing:?}; not a page: {extra:?}"
+    );
     assert!(
         !urls.iter().any(|u| u.ends_with("404.html")),
         "the error page is not in the sitemap"
