@@ -106,7 +106,14 @@ base_url="http://127.0.0.1:$port/sous-dossier/"
 site_dir="$tmp/site/sous-dossier"
 # A fixed date: the same build, and the same screenshots, every time.
 export SOURCE_DATE_EPOCH=1704067200
-if ! "$annuaire" build --root . --output "$site_dir" --base-url "$base_url" >"$tmp/build.log" 2>&1; then
+# The demo, with its map tiles taken from the test server's stub instead of
+# the internet: a copy of the site root whose configuration says so.
+demo_root="$tmp/demo"
+mkdir -p "$demo_root"
+cp -R content static themes "$demo_root/"
+cp annuaire.yaml "$demo_root/annuaire.yaml"
+printf 'carte:\n  tuiles: "http://127.0.0.1:%s/__tuiles/{z}/{x}/{y}.png"\n  attribution: "© Essai – tuiles de test"\n' "$port" >>"$demo_root/annuaire.yaml"
+if ! "$annuaire" build --root "$demo_root" --output "$site_dir" --base-url "$base_url" >"$tmp/build.log" 2>&1; then
   cat "$tmp/build.log" >&2
   echo "annuaire build failed" >&2
   exit 1

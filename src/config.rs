@@ -122,6 +122,21 @@ impl Config {
     }
 }
 
+/// Tiles come over https, or plain http from this very machine (tests,
+/// local mirrors): the host is compared whole, not as a prefix.
+fn is_allowed_tile_url(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = url.strip_prefix("http://") else { return false };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+        _ => authority,
+    };
+    matches!(host, "127.0.0.1" | "localhost")
+}
+
 pub fn base_path_of(url: &str) -> String {
     let url = url.trim();
     let after_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
@@ -370,9 +385,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
     let tiles_attribution = map.text("attribution", false);
     let zoom_max = map.number("zoom_max", 18);
     if let Some((url, at)) = &tiles
-        // Plain http only for a tile server on this machine (tests, local mirrors).
-        && (!(url.starts_with("https://") || url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost"))
-            || !["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p)))
+        && (!is_allowed_tile_url(url) || !["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p)))
     {
         problems.push(
             Diagnostic::error(
@@ -545,6 +558,16 @@ mod tests {
         assert_eq!(c.base_path(), "/annuaire/");
         assert_eq!(c.base_url(), "https://exemple.fr/annuaire/");
         assert_eq!(c.lieux_proches, 5);
+    }
+
+    #[test]
+    fn local_tiles_are_recognised_by_host() {
+        assert!(is_allowed_tile_url("https://data.geopf.fr/wmts?x={z}"));
+        assert!(is_allowed_tile_url("http://127.0.0.1:8080/t/{z}/{x}/{y}.png"));
+        assert!(is_allowed_tile_url("http://localhost/t/{z}/{x}/{y}.png"));
+        assert!(!is_allowed_tile_url("http://127.0.0.1.evil.example/t/{z}"));
+        assert!(!is_allowed_tile_url("http://localhost@evil.example/t"));
+        assert!(!is_allowed_tile_url("http://tiles.example/{z}"));
     }
 
     #[test]

@@ -66,6 +66,9 @@ function findClippedText() {
     return s;
   };
   for (const el of document.querySelectorAll('body, body *')) {
+    // A slippy map clips its content on purpose; WCAG 1.4.10 exempts maps,
+    // and every place of the map is also listed as text on the page.
+    if (el.closest('.leaflet-container')) continue;
     const cs = getComputedStyle(el);
     if (cs.display === 'none' || cs.visibility === 'hidden') continue;
     const text = (el.textContent || '').trim();

@@ -21,6 +21,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+const STUB_TILE = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==',
+  'base64',
+);
+
 export const CONTENT_TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.htm': 'text/html; charset=utf-8',
@@ -102,6 +107,12 @@ export function createStaticServer(root) {
       } catch {
         res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' });
         return res.end('Bad request\n');
+      }
+      // Stub tiles for the map: a 1×1 PNG for any /__tuiles/{z}/{x}/{y}.png,
+      // so that no test ever asks a real tile server.
+      if (/^\/__tuiles\/\d+\/\d+\/\d+\.png$/.test(pathname)) {
+        res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': STUB_TILE.length, 'Cache-Control': 'no-store' });
+        return res.end(req.method === 'HEAD' ? undefined : STUB_TILE);
       }
       if (pathname.includes('\0')) {
         res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' });
