@@ -41,20 +41,6 @@ static FR_HOLIDAYS: LazyLock<ContextHolidays> = LazyLock::new(|| Country::FR.hol
 
 const DAY_NAMES: [&str; 7] = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"];
 const DAY_SHORT: [&str; 7] = ["Lun.", "Mar.", "Mer.", "Jeu.", "Ven.", "Sam.", "Dim."];
-const MONTH_NAMES: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
 
 /// Validated opening hours, keeping the contributor's text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -612,7 +598,7 @@ fn when(now: NaiveDateTime, instant: NaiveDateTime, closing: bool) -> String {
             } else {
                 date.day().to_string()
             };
-            let month = MONTH_NAMES[date.month0() as usize];
+            let month = crate::text::MONTHS[date.month0() as usize];
             format!(
                 "{} {day} {month} à {time}",
                 DAY_NAMES[weekday_index(date.weekday())].to_lowercase()

@@ -911,9 +911,9 @@ pub fn place_file(lieu: &Lieu, notes: &[String], source: &Provenance<'_>) -> Str
                 }
                 out.push_str(name);
                 out.push_str(":\n");
-                for item in list_of(lieu, name) {
+                for item in lieu.list(name).unwrap_or(&[]) {
                     out.push_str("  - ");
-                    out.push_str(&yaml_string(&item));
+                    out.push_str(&yaml_string(item));
                     out.push('\n');
                 }
             }
@@ -937,25 +937,6 @@ pub fn place_file(lieu: &Lieu, notes: &[String], source: &Provenance<'_>) -> Str
         out.push('\n');
     }
     out
-}
-
-fn list_of(lieu: &Lieu, name: &str) -> Vec<String> {
-    match name {
-        "typologie" => lieu.typologie.clone(),
-        "courriels" => lieu.courriels.clone(),
-        "site_web" => lieu.site_web.clone(),
-        "services" => lieu.services.clone(),
-        "publics_specifiquement_adresses" => lieu.publics_specifiquement_adresses.clone(),
-        "prise_en_charge_specifique" => lieu.prise_en_charge_specifique.clone(),
-        "frais_a_charge" => lieu.frais_a_charge.clone(),
-        "itinerance" => lieu.itinerance.clone(),
-        "modalites_acces" => lieu.modalites_acces.clone(),
-        "modalites_accompagnement" => lieu.modalites_accompagnement.clone(),
-        "dispositif_programmes_nationaux" => lieu.dispositif_programmes_nationaux.clone(),
-        "formations_labels" => lieu.formations_labels.clone(),
-        "autres_formations_labels" => lieu.autres_formations_labels.clone(),
-        _ => Vec::new(),
-    }
 }
 
 /// A YAML double-quoted scalar.

@@ -61,11 +61,30 @@ pub enum FieldValue {
 }
 
 impl Lieu {
+    /// The values of a list field, by its schema name.
+    pub fn list(&self, field: &str) -> Option<&[String]> {
+        Some(match field {
+            "typologie" => &self.typologie,
+            "courriels" => &self.courriels,
+            "site_web" => &self.site_web,
+            "services" => &self.services,
+            "publics_specifiquement_adresses" => &self.publics_specifiquement_adresses,
+            "prise_en_charge_specifique" => &self.prise_en_charge_specifique,
+            "frais_a_charge" => &self.frais_a_charge,
+            "itinerance" => &self.itinerance,
+            "modalites_acces" => &self.modalites_acces,
+            "modalites_accompagnement" => &self.modalites_accompagnement,
+            "dispositif_programmes_nationaux" => &self.dispositif_programmes_nationaux,
+            "formations_labels" => &self.formations_labels,
+            "autres_formations_labels" => &self.autres_formations_labels,
+            _ => return None,
+        })
+    }
+
     /// The value of a schema field in the national CSV's form: lists joined
     /// with `|`, numbers as written by Rust's shortest round-trip form.
     pub fn export_value(&self, field: &str) -> String {
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-        let list = |v: &Vec<String>| v.join("|");
         let num = |v: Option<f64>| v.map(|n| n.to_string()).unwrap_or_default();
         match field {
             "id" => self.id.clone(),
@@ -78,22 +97,13 @@ impl Lieu {
             "complement_adresse" => opt(&self.complement_adresse),
             "latitude" => num(self.latitude),
             "longitude" => num(self.longitude),
-            "typologie" => list(&self.typologie),
             "telephone" => opt(&self.telephone),
-            "courriels" => list(&self.courriels),
-            "site_web" => list(&self.site_web),
             "horaires" => opt(&self.horaires),
             "presentation_resume" => opt(&self.presentation_resume),
             "presentation_detail" => opt(&self.presentation_detail),
             "source" => opt(&self.source),
-            "itinerance" => list(&self.itinerance),
             "structure_parente" => opt(&self.structure_parente),
             "date_maj" => self.date_maj.format("%Y-%m-%d").to_string(),
-            "services" => list(&self.services),
-            "publics_specifiquement_adresses" => list(&self.publics_specifiquement_adresses),
-            "prise_en_charge_specifique" => list(&self.prise_en_charge_specifique),
-            "frais_a_charge" => list(&self.frais_a_charge),
-            "dispositif_programmes_nationaux" => list(&self.dispositif_programmes_nationaux),
             "formations_labels" => self
                 .formations_labels
                 .iter()
@@ -106,12 +116,9 @@ impl Lieu {
                 })
                 .collect::<Vec<_>>()
                 .join("|"),
-            "autres_formations_labels" => list(&self.autres_formations_labels),
-            "modalites_acces" => list(&self.modalites_acces),
-            "modalites_accompagnement" => list(&self.modalites_accompagnement),
             "fiche_acces_libre" => opt(&self.fiche_acces_libre),
             "prise_rdv" => opt(&self.prise_rdv),
-            _ => String::new(),
+            list => self.list(list).map(|v| v.join("|")).unwrap_or_default(),
         }
     }
 

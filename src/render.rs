@@ -149,22 +149,6 @@ struct CommuneGroup {
     places: Vec<PlaceSummary>,
 }
 
-/// Months in French, for dates residents read.
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
 pub fn french_date(date: chrono::NaiveDate) -> String {
     use chrono::Datelike;
     let day = if date.day() == 1 {
@@ -172,7 +156,7 @@ pub fn french_date(date: chrono::NaiveDate) -> String {
     } else {
         date.day().to_string()
     };
-    format!("{} {} {}", day, MONTHS[date.month0() as usize], date.year())
+    format!("{} {} {}", day, text::MONTHS[date.month0() as usize], date.year())
 }
 
 fn french_km(km: f64) -> String {

@@ -6,6 +6,22 @@ use unicode_normalization::char::is_combining_mark;
 
 pub const MAX_SLUG_LEN: usize = 80;
 
+/// Month names, for dates residents read.
+pub const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
 /// Lower case, accents removed, ligatures expanded: for comparisons that
 /// should not care how a partner typed a word.
 pub fn fold(s: &str) -> String {
