@@ -1167,6 +1167,33 @@ mod tests {
     }
 
     #[test]
+    fn two_files_with_one_id_are_both_named() {
+        let departements = vec!["64".to_string()];
+        let ctx = Context {
+            territories: Territories::embedded(),
+            departements: &departements,
+            today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+            stale_months: 12,
+        };
+        let text = format!("---\n{}---\n", VALID.replace("id: mediatheque-pau\n", ""));
+        let files = [
+            ContentFile {
+                path: PathBuf::from("content/lieux/a/mediatheque-pau.md"),
+                text: text.clone(),
+            },
+            ContentFile {
+                path: PathBuf::from("content/lieux/b/mediatheque-pau.md"),
+                text,
+            },
+        ];
+        let (_, diags) = validate_places(&files, &ctx);
+        let collision: Vec<_> = diags.iter().filter(|d| d.code == "identifiant-en-double").collect();
+        assert_eq!(collision.len(), 1, "{diags:#?}");
+        assert_eq!(collision[0].file, PathBuf::from("content/lieux/b/mediatheque-pau.md"));
+        assert!(collision[0].message.contains("content/lieux/a/mediatheque-pau.md"));
+    }
+
+    #[test]
     fn id_must_match_file_name() {
         let (_, diags) = run(VALID, Some("autre"));
         assert_eq!(diags[0].code, "identifiant");
