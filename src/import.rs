@@ -599,7 +599,7 @@ pub fn import(options: &ImportOptions, site_departements: &[String]) -> Result<I
 
     let ids = assign_ids(&prepared);
     let dir = options.root.join(PLACES_DIR);
-    let mut results: Vec<(String, Lieu, Vec<String>, Vec<String>, Option<String>)> = Vec::new();
+    let mut results: Vec<ImportedRow> = Vec::new();
     for (p, id) in prepared.iter().zip(ids) {
         let nom = match p.fields.get("nom") {
             Some(SourceValue::Text(s)) => Some(s.clone()),
@@ -607,12 +607,25 @@ pub fn import(options: &ImportOptions, site_departements: &[String]) -> Result<I
         };
         let label = row_label(format, p.number, nom.as_deref());
         match validate_row(p, &id, &ctx) {
-            Ok((lieu, notes, review)) => results.push((label, lieu, notes, review, p.original_id.clone())),
+            Ok((lieu, notes, review)) => results.push(ImportedRow {
+                label,
+                lieu,
+                notes,
+                review,
+                original_id: p.original_id.clone(),
+            }),
             Err(reason) => report.skipped.push((label, reason)),
         }
     }
-    results.sort_by(|a, b| a.1.id.cmp(&b.1.id));
-    for (label, lieu, notes, review, original_id) in results {
+    results.sort_by(|a, b| a.lieu.id.cmp(&b.lieu.id));
+    for ImportedRow {
+        label,
+        lieu,
+        notes,
+        review,
+        original_id,
+    } in results
+    {
         let rel = PathBuf::from(format!("{PLACES_DIR}/{}.md", lieu.id));
         let path = dir.join(format!("{}.md", lieu.id));
         let source = Provenance {
@@ -637,6 +650,17 @@ pub fn import(options: &ImportOptions, site_departements: &[String]) -> Result<I
         report.written.push((label, rel, outcome));
     }
     Ok(report)
+}
+
+/// A row that passed validation, with what the report says of it.
+struct ImportedRow {
+    label: String,
+    lieu: Lieu,
+    /// Kept in comments of the file and reported.
+    notes: Vec<String>,
+    /// Reported only.
+    review: Vec<String>,
+    original_id: Option<String>,
 }
 
 /// Readable, unique ids from name and commune. Rows sharing a name and a

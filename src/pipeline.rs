@@ -210,7 +210,7 @@ pub fn place_page_from_bytes(bytes: &[u8]) -> Result<String, Vec<Diagnostic>> {
             "pas en UTF-8",
         )]);
     };
-    let config = crate::config::parse(PREVIEW_CONFIG, Path::new("annuaire.yaml")).map_err(|d| d)?;
+    let config = crate::config::parse(PREVIEW_CONFIG, Path::new("annuaire.yaml"))?;
     let territories = Territories::embedded();
     let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
     let ctx = Context {

@@ -12,7 +12,6 @@ use crate::text;
 use crate::theme::Theme;
 use crate::urls;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// A file of the built site, with its path relative to the output root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1090,7 +1089,7 @@ pub fn format_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{202f}');
         }
         out.push(c);
@@ -1110,16 +1109,6 @@ pub fn render_service_worker(site: &Site, theme: &Theme, version: &str) -> Resul
         path: "sw.js".into(),
         bytes: body.into_bytes(),
     })
-}
-
-/// Groups output files by top-level folder, for the build report.
-pub fn count_by_section(files: &[OutputFile]) -> BTreeMap<String, usize> {
-    let mut counts = BTreeMap::new();
-    for f in files {
-        let section = f.path.split('/').next().unwrap_or("").to_string();
-        *counts.entry(section).or_insert(0) += 1;
-    }
-    counts
 }
 
 #[cfg(test)]

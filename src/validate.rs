@@ -204,11 +204,11 @@ pub fn validate_place(inputs: &[InputField], origin: Origin<'_>, ctx: &Context<'
             continue;
         }
         let Some(input) = fields.get(field.name.as_str()) else {
-            if field.name == "id" {
-                if let Some(id) = origin.file_id {
-                    values.insert("id".into(), FieldValue::Text(id.to_string()));
-                    continue;
-                }
+            if field.name == "id"
+                && let Some(id) = origin.file_id
+            {
+                values.insert("id".into(), FieldValue::Text(id.to_string()));
+                continue;
             }
             if field.required {
                 v.error(
