@@ -173,10 +173,13 @@ pub fn enrich(
         .collect();
     communes.sort_by(|a, b| a.code.cmp(&b.code));
 
+    // Folded once: sorting by name compares each name many times.
+    let place_keys: Vec<String> = places.iter().map(|p| text::fold(&p.lieu.nom)).collect();
+    let commune_keys: Vec<String> = communes.iter().map(|c| text::fold(&c.nom)).collect();
     let by_name = |places: &[Place], list: &mut Vec<usize>| {
         list.sort_by(|&a, &b| {
-            text::fold(&places[a].lieu.nom)
-                .cmp(&text::fold(&places[b].lieu.nom))
+            place_keys[a]
+                .cmp(&place_keys[b])
                 .then(places[a].lieu.id.cmp(&places[b].lieu.id))
         })
     };
@@ -213,11 +216,8 @@ pub fn enrich(
     }
     let mut epcis: Vec<EpciEntry> = epci_map.into_values().collect();
     for epci in &mut epcis {
-        epci.communes.sort_by(|&a, &b| {
-            text::fold(&communes[a].nom)
-                .cmp(&text::fold(&communes[b].nom))
-                .then(a.cmp(&b))
-        });
+        epci.communes
+            .sort_by(|&a, &b| commune_keys[a].cmp(&commune_keys[b]).then(a.cmp(&b)));
         by_name(&places, &mut epci.places);
     }
 
@@ -232,18 +232,14 @@ pub fn enrich(
                 .filter(|(_, c)| c.departement == d.code)
                 .map(|(i, _)| i)
                 .collect();
-            commune_list.sort_by(|&a, &b| {
-                text::fold(&communes[a].nom)
-                    .cmp(&text::fold(&communes[b].nom))
-                    .then(a.cmp(&b))
-            });
+            commune_list.sort_by(|&a, &b| commune_keys[a].cmp(&commune_keys[b]).then(a.cmp(&b)));
             let mut epci_list: Vec<usize> = epcis
                 .iter()
                 .enumerate()
                 .filter(|(_, e)| e.communes.iter().any(|&c| communes[c].departement == d.code))
                 .map(|(i, _)| i)
                 .collect();
-            epci_list.sort_by(|&a, &b| text::fold(&epcis[a].nom).cmp(&text::fold(&epcis[b].nom)));
+            epci_list.sort_by_cached_key(|&e| text::fold(&epcis[e].nom));
             let mut place_list: Vec<usize> = places
                 .iter()
                 .enumerate()

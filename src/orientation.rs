@@ -166,7 +166,7 @@ pub fn results(site: &Site, epci: usize, need: &Need, situation: &Situation, nea
         .filter(|&p| offers(site, p, need))
         .collect();
     let key = |p: &usize| (!is_adapted(site, *p, situation), text::fold(&site.places[*p].lieu.nom));
-    inside.sort_by_key(key);
+    inside.sort_by_cached_key(key);
     if !inside.is_empty() {
         return Results {
             inside,

@@ -526,11 +526,7 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
         .filter(|c| !c.places.is_empty())
         .map(|c| (c, c.places.clone()))
         .collect();
-    groups.sort_by(|a, b| {
-        text::fold(&a.0.nom)
-            .cmp(&text::fold(&b.0.nom))
-            .then(a.0.code.cmp(&b.0.code))
-    });
+    groups.sort_by_cached_key(|(c, _)| (text::fold(&c.nom), c.code.clone()));
     let groups: Vec<CommuneGroup> = groups
         .into_iter()
         .map(|(c, places)| CommuneGroup {
