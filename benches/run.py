@@ -75,6 +75,9 @@ def mesurer(cmd: list[str], env: dict, delai: float, journal: Path) -> dict:
         "utilisateur_s": round(ru.ru_utime, 4),
         "systeme_s": round(ru.ru_stime, 4),
         "rss_max_mio": round(ru.ru_maxrss / 1024, 1),
+        # Préemptions subies : signe d'une machine partagée (temps réel > temps CPU).
+        "preemptions": ru.ru_nivcsw,
+        "defauts_de_page": ru.ru_minflt + ru.ru_majflt,
     }
 
 
@@ -293,10 +296,8 @@ def courbe_svg(resultats: dict) -> str:
     tous = [p for s in series for p in s[3]]
     if not tous:
         tous = [(1000, 1.0)]
-    nmin = 10 ** math.floor(math.log10(min(p[0] for p in tous)))
-    nmax = 10 ** math.ceil(math.log10(max(p[0] for p in tous) * 1.0001))
-    if nmax <= nmin:
-        nmax = nmin * 10
+    tailles = sorted({p[0] for p in tous})
+    nmin, nmax = tailles[0] / 1.6, tailles[-1] * 1.6
     smin = 10 ** math.floor(math.log10(min(p[1] for p in tous)))
     smax = 10 ** math.ceil(math.log10(max(p[1] for p in tous)))
     if smax <= smin:
@@ -310,21 +311,24 @@ def courbe_svg(resultats: dict) -> str:
 
     def nombre(v: float) -> str:
         if v >= 1000:
-            return f"{v / 1000:g} k".replace(".", ",")
+            return f"{v:,.0f}".replace(",", "\u202f")
         return f"{v:g}".replace(".", ",")
 
     alt = []
     for c in resultats["cas"]:
         bld, hg = c.get("build", {}), c.get("hugo", {})
-        t = f"{c['nom']} ({c['lieux']} lieux) : annuaire "
+        lieu = f"département {c['departement']}" if c["departement"] else "toute la France"
+        t = f"{lieu}, {c['lieux']} lieux : annuaire "
         t += (f"{bld['reel_s']:.2f} s".replace(".", ",") if bld.get("ok")
-              else ("au-delà du délai" if bld.get("expire") else "non mesuré"))
+              else ("au-delà du délai" if bld.get("expire") else
+                    ("non mesuré, " + c["saute"]) if c.get("saute") else "échec"))
         if hg:
             t += ", Hugo " + (f"{hg['reel_s']:.2f} s".replace(".", ",") if hg.get("ok") else "non mesuré")
         alt.append(t)
     titre = "Temps de construction selon le nombre de lieux : annuaire et Hugo"
     desc = ("Meilleur temps réel de " + str(resultats["parametres"]["repeat"]) + " constructions, sur "
-            + resultats["machine"]["resume"] + ". " + " ; ".join(alt) + ".")
+            + resultats["machine"]["resume"] + ". " + " ; ".join(alt) + ". Objectif pour un département "
+            "de 1 000 lieux : 0,3 s.")
     o = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {L} {H}" width="{L}" height="{H}" '
          f'role="img" aria-labelledby="courbe-titre courbe-desc" font-family="sans-serif" font-size="13">',
          f'<title id="courbe-titre">{echapper(titre)}</title>',
@@ -332,16 +336,20 @@ def courbe_svg(resultats: dict) -> str:
          f'<rect width="{L}" height="{H}" fill="#fff"/>',
          f'<text x="{g}" y="28" font-size="16" font-weight="bold" fill="#111">{echapper(titre)}</text>']
     # Quadrillage et graduations.
-    n = nmin
-    while n <= nmax * 1.0001:
+    for n in tailles:
         o.append(f'<line x1="{x(n):.1f}" y1="{h}" x2="{x(n):.1f}" y2="{H - b}" stroke="#ddd"/>')
         o.append(f'<text x="{x(n):.1f}" y="{H - b + 18}" text-anchor="middle" fill="#333">{nombre(n)}</text>')
-        n *= 10
     s = smin
     while s <= smax * 1.0001:
         o.append(f'<line x1="{g}" y1="{y(s):.1f}" x2="{L - d}" y2="{y(s):.1f}" stroke="#ddd"/>')
         o.append(f'<text x="{g - 8}" y="{y(s) + 4:.1f}" text-anchor="end" fill="#333">{nombre(s)}</text>')
         s *= 10
+    # Objectif du ticket pour un département de 1 000 lieux.
+    if smin <= 0.3 <= smax:
+        o.append(f'<line x1="{g}" y1="{y(0.3):.1f}" x2="{L - d}" y2="{y(0.3):.1f}" stroke="#2e7d32" '
+                 'stroke-dasharray="2 3"/>')
+        o.append(f'<text x="{L - d - 4}" y="{y(0.3) - 5:.1f}" text-anchor="end" fill="#2e7d32">'
+                 'objectif : un département en 0,3 s</text>')
     o.append(f'<line x1="{g}" y1="{H - b}" x2="{L - d}" y2="{H - b}" stroke="#333"/>')
     o.append(f'<line x1="{g}" y1="{h}" x2="{g}" y2="{H - b}" stroke="#333"/>')
     o.append(f'<text x="{(g + L - d) / 2:.0f}" y="{H - 22}" text-anchor="middle" fill="#111">'
@@ -470,10 +478,17 @@ def main() -> int:
     p.add_argument("--profil", action="store_true",
                    help="profil perf (fonctions les plus coûteuses) des cas de 1 000 lieux : benches/profil-*.txt")
     p.add_argument("--garder", action="store_true", help="garder jeux et sorties dans --tmp")
+    p.add_argument("--rapport-seul", action="store_true",
+                   help="ne rien mesurer : réécrire tableau et courbe depuis --resultats")
     p.add_argument("--resultats", type=Path, default=ICI / "resultats.json")
     p.add_argument("--courbe", type=Path, default=ICI / "courbe.svg")
     args = p.parse_args()
     tailles = [int(t) for t in args.sizes.split(",") if t.strip()]
+    if args.rapport_seul:
+        resultats = json.loads(args.resultats.read_text(encoding="utf-8"))
+        print(rapport_texte(resultats))
+        ecrire(resultats, args)
+        return 0
 
     if not str(args.tmp).startswith("/dev/shm"):
         print(f"attention : {args.tmp} n'est peut-être pas un tmpfs ; les mesures d'écriture en dépendent")
@@ -498,6 +513,8 @@ def main() -> int:
         "machine": machine(),
         "depot": git_info(),
         "annuaire": version,
+        "binaire": {"chemin": str(binaire), "modifie_le": dt.datetime.fromtimestamp(
+            binaire.stat().st_mtime, dt.timezone.utc).isoformat(timespec="seconds")},
         "hugo": hugo_etat,
         "parametres": {"seed": args.seed, "repeat": args.repeat, "timeout_s": args.timeout, "seuil_s": args.seuil,
                        "date_reference": donnees.DATE_REFERENCE.isoformat(),
@@ -596,15 +613,24 @@ def main() -> int:
                 saute_national = (f"{n} lieux ont pris {b['reel_s']:.0f} s par construction, "
                                   f"plus que le seuil de {args.seuil:.0f} s")
 
-    print("\n" + imprimer_tableau(resultats["cas"]))
-    for cas in resultats["cas"]:
-        c, b = cas.get("check", {}), cas.get("build", {})
-        if c.get("ok") and b.get("ok"):
-            print(f"{cas['nom']} : check {c['reel_s']:.3f} s (charger, valider, enrichir, rendre) ; "
-                  f"build − check ≈ {b['reel_s'] - c['reel_s']:.3f} s (écriture)")
+    print("\n" + rapport_texte(resultats))
     ecrire(resultats, args)
     print(f"\nRésultats : {args.resultats}\nCourbe : {args.courbe}")
     return 0
+
+
+def rapport_texte(resultats: dict) -> str:
+    lignes = [imprimer_tableau(resultats["cas"]), ""]
+    for cas in resultats["cas"]:
+        c, b = cas.get("check", {}), cas.get("build", {})
+        if c.get("ok") and b.get("ok"):
+            lignes.append(f"{cas['nom']} : check {c['reel_s']:.3f} s réel, {c['cpu_s']:.3f} s CPU (charger, valider, "
+                          f"enrichir, rendre) ; build − check ≈ {b['cpu_s'] - c['cpu_s']:.3f} s CPU (écriture ; "
+                          "approximatif sur une machine partagée)")
+        if cas.get("saute"):
+            lignes.append(f"{cas['nom']} : sauté ({cas['saute']})")
+    lignes.append(f"Hugo : {resultats.get('hugo')}")
+    return "\n".join(lignes)
 
 
 def ecrire(resultats: dict, args) -> None:
