@@ -8,11 +8,15 @@
 use crate::config::Config;
 use crate::hours::{self, WeeklyTable};
 use crate::model::{Lieu, SourceFile};
+use crate::nearest::PointIndex;
+use crate::orientation::{self, NEEDS};
 use crate::territories::{LatLon, Territories};
 use crate::text;
 use crate::validate::{Page, ValidPlace};
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, HashMap};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct Place {
@@ -25,10 +29,15 @@ pub struct Place {
     pub point: Option<LatLon>,
     pub has_own_coordinates: bool,
     pub description_html: Option<String>,
-    pub weekly_hours: Option<WeeklyTable>,
+    /// Shared between places with the same `horaires` text.
+    pub weekly_hours: Option<Arc<WeeklyTable>>,
     /// For "open now" in the browser: the coming year from the build date.
-    pub browser_hours: Option<hours::BrowserSchedule>,
+    pub browser_hours: Option<Arc<hours::BrowserSchedule>>,
+    /// `browser_hours` as JSON, serialised once.
+    pub browser_hours_json: Option<Arc<str>>,
     pub stale: bool,
+    /// The name folded for sorting, computed once.
+    pub sort_key: String,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +66,19 @@ pub struct EpciEntry {
     /// Indices into `Site::communes` (only the site's communes), by name.
     pub communes: Vec<usize>,
     pub places: Vec<usize>,
+    /// Mean of its communes' reference points: where the guided path
+    /// measures from when no place of the EPCI offers a need.
+    pub centre: Option<LatLon>,
+    /// One entry per [`orientation::NEEDS`], in that order.
+    pub needs: Vec<NeedPlaces>,
+}
+
+/// The places of an EPCI offering a need, by name; when there are none, the
+/// nearest places offering it, from the EPCI's centre.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NeedPlaces {
+    pub inside: Vec<usize>,
+    pub nearby: Vec<(usize, f64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -119,45 +141,18 @@ pub fn enrich(
 ) -> Site {
     let base_path = config.base_path();
     let stale_limit = today.checked_sub_months(chrono::Months::new(config.fraicheur_mois));
+    let hours_by_text = hours_by_text(&places, today);
     let mut places: Vec<Place> = places
-        .into_iter()
-        .filter_map(|p| {
-            let code = p.lieu.code_insee.clone()?;
-            let commune = territories.commune(&code)?;
-            let own = p
-                .lieu
-                .latitude
-                .zip(p.lieu.longitude)
-                .map(|(lat, lon)| LatLon { lat, lon });
-            let description_html = p
-                .lieu
-                .presentation_detail
-                .as_deref()
-                .map(|md| crate::markdown::render(md, 3, &base_path));
-            let parsed = p.lieu.horaires.as_deref().and_then(|h| hours::parse(h).ok());
-            let weekly_hours = parsed.as_ref().map(|h| h.weekly_table(today));
-            let browser_hours = parsed.as_ref().map(|h| h.browser_schedule(today, BROWSER_HOURS_DAYS));
-            Some(Place {
-                stale: stale_limit.is_some_and(|limit| p.lieu.date_maj <= limit),
-                commune_code: code,
-                epci_siren: commune.epci_siren.clone(),
-                departement: commune.departement.clone(),
-                point: own.or(commune.point),
-                has_own_coordinates: own.is_some(),
-                description_html,
-                weekly_hours,
-                browser_hours,
-                lieu: p.lieu,
-                source: p.source,
-            })
-        })
+        .into_par_iter()
+        .filter_map(|p| place(p, territories, &hours_by_text, stale_limit, &base_path))
         .collect();
     places.sort_by(|a, b| a.lieu.id.cmp(&b.lieu.id));
 
-    let mut communes: Vec<CommuneEntry> = config
-        .departements
+    let wanted: HashSet<&str> = config.departements.iter().map(String::as_str).collect();
+    let mut communes: Vec<CommuneEntry> = territories
+        .communes
         .iter()
-        .flat_map(|d| territories.communes_of(d))
+        .filter(|c| wanted.contains(c.departement.as_str()) && !crate::territories::is_arrondissement(&c.code_insee))
         .map(|c| CommuneEntry {
             code: c.code_insee.clone(),
             slug: format!("{}-{}", c.code_insee.to_lowercase(), text::slugify(&c.nom)),
@@ -172,31 +167,30 @@ pub fn enrich(
         })
         .collect();
     communes.sort_by(|a, b| a.code.cmp(&b.code));
-
-    // Folded once: sorting by name compares each name many times.
-    let place_keys: Vec<String> = places.iter().map(|p| text::fold(&p.lieu.nom)).collect();
     let commune_keys: Vec<String> = communes.iter().map(|c| text::fold(&c.nom)).collect();
-    let by_name = |places: &[Place], list: &mut Vec<usize>| {
-        list.sort_by(|&a, &b| {
-            place_keys[a]
-                .cmp(&place_keys[b])
-                .then(places[a].lieu.id.cmp(&places[b].lieu.id))
-        })
-    };
 
-    let commune_pos: HashMap<String, usize> = communes.iter().enumerate().map(|(i, c)| (c.code.clone(), i)).collect();
+    let commune_pos: HashMap<&str, usize> = communes.iter().enumerate().map(|(i, c)| (c.code.as_str(), i)).collect();
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); communes.len()];
     for (i, place) in places.iter().enumerate() {
-        if let Some(&ci) = commune_pos.get(&place.commune_code) {
-            communes[ci].places.push(i);
+        if let Some(&ci) = commune_pos.get(place.commune_code.as_str()) {
+            members[ci].push(i);
         }
     }
-    for commune in &mut communes {
-        by_name(&places, &mut commune.places);
-        if commune.places.is_empty()
-            && let Some(origin) = commune.point
-        {
-            commune.nearest = nearest_places(&places, origin, config.lieux_proches);
-        }
+    drop(commune_pos);
+    for (commune, list) in communes.iter_mut().zip(members) {
+        commune.places = list;
+        sort_by_name(&places, &mut commune.places);
+    }
+    let index = PointIndex::new(places.iter().map(|p| p.point).collect());
+    let nearest: Vec<Vec<(usize, f64)>> = communes
+        .par_iter()
+        .map(|c| match c.point {
+            Some(origin) if c.places.is_empty() => index.nearest(origin, config.lieux_proches, |_| true),
+            _ => Vec::new(),
+        })
+        .collect();
+    for (commune, list) in communes.iter_mut().zip(nearest) {
+        commune.nearest = list;
     }
 
     let mut epci_map: BTreeMap<String, EpciEntry> = BTreeMap::new();
@@ -210,43 +204,49 @@ pub fn enrich(
             population: epci.population,
             communes: Vec::new(),
             places: Vec::new(),
+            centre: None,
+            needs: Vec::new(),
         });
         entry.communes.push(ci);
         entry.places.extend(commune.places.iter().copied());
     }
     let mut epcis: Vec<EpciEntry> = epci_map.into_values().collect();
-    for epci in &mut epcis {
+    epcis.par_iter_mut().for_each(|epci| {
         epci.communes
             .sort_by(|&a, &b| commune_keys[a].cmp(&commune_keys[b]).then(a.cmp(&b)));
-        by_name(&places, &mut epci.places);
-    }
+        sort_by_name(&places, &mut epci.places);
+        epci.centre = centre(epci.communes.iter().filter_map(|&c| communes[c].point));
+        epci.needs = (0..NEEDS.len())
+            .map(|need| need_places(&places, &index, epci, need, config.lieux_proches))
+            .collect();
+    });
 
+    let mut by_departement: HashMap<&str, (Vec<usize>, Vec<usize>)> = HashMap::new();
+    for (i, c) in communes.iter().enumerate() {
+        by_departement.entry(c.departement.as_str()).or_default().0.push(i);
+    }
+    for (i, p) in places.iter().enumerate() {
+        by_departement.entry(p.departement.as_str()).or_default().1.push(i);
+    }
+    let mut epcis_by_departement: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, e) in epcis.iter().enumerate() {
+        let mut seen: Vec<&str> = e.communes.iter().map(|&c| communes[c].departement.as_str()).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        for d in seen {
+            epcis_by_departement.entry(d).or_default().push(i);
+        }
+    }
     let mut departements: Vec<DepartementEntry> = config
         .departements
         .iter()
         .filter_map(|code| territories.departement(code))
         .map(|d| {
-            let mut commune_list: Vec<usize> = communes
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.departement == d.code)
-                .map(|(i, _)| i)
-                .collect();
+            let (mut commune_list, mut place_list) = by_departement.remove(d.code.as_str()).unwrap_or_default();
             commune_list.sort_by(|&a, &b| commune_keys[a].cmp(&commune_keys[b]).then(a.cmp(&b)));
-            let mut epci_list: Vec<usize> = epcis
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| e.communes.iter().any(|&c| communes[c].departement == d.code))
-                .map(|(i, _)| i)
-                .collect();
-            epci_list.sort_by_cached_key(|&e| text::fold(&epcis[e].nom));
-            let mut place_list: Vec<usize> = places
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.departement == d.code)
-                .map(|(i, _)| i)
-                .collect();
-            by_name(&places, &mut place_list);
+            let mut epci_list = epcis_by_departement.remove(d.code.as_str()).unwrap_or_default();
+            epci_list.sort_by_cached_key(|&e| (text::fold(&epcis[e].nom), e));
+            sort_by_name(&places, &mut place_list);
             DepartementEntry {
                 code: d.code.clone(),
                 nom: d.nom.clone(),
@@ -258,6 +258,7 @@ pub fn enrich(
         })
         .collect();
     departements.sort_by(|a, b| a.code.cmp(&b.code));
+    drop(by_departement);
 
     let mut pages: Vec<RenderedPage> = pages
         .into_iter()
@@ -279,15 +280,96 @@ pub fn enrich(
     }
 }
 
-/// The `k` nearest places to a point, nearest first; ties broken by id for a
-/// stable output.
-pub fn nearest_places(places: &[Place], origin: LatLon, k: usize) -> Vec<(usize, f64)> {
-    let mut all: Vec<(usize, f64)> = places
+type HoursByText = HashMap<String, Option<(Arc<WeeklyTable>, Arc<hours::BrowserSchedule>, Arc<str>)>>;
+
+/// Opening hours are computed once per distinct text: a network's places
+/// often share the same hours, and a year of days is costly to evaluate.
+fn hours_by_text(places: &[ValidPlace], today: NaiveDate) -> HoursByText {
+    let texts: HashSet<&str> = places.iter().filter_map(|p| p.lieu.horaires.as_deref()).collect();
+    let texts: Vec<&str> = texts.into_iter().collect();
+    texts
+        .par_iter()
+        .map(|&text| {
+            let computed = hours::parse(text).ok().map(|h| {
+                let browser = h.browser_schedule(today, BROWSER_HOURS_DAYS);
+                let json: Arc<str> = serde_json::to_string(&browser).unwrap_or_default().into();
+                (Arc::new(h.weekly_table(today)), Arc::new(browser), json)
+            });
+            (text.to_string(), computed)
+        })
+        .collect()
+}
+
+fn place(
+    p: ValidPlace,
+    territories: &Territories,
+    hours_by_text: &HoursByText,
+    stale_limit: Option<NaiveDate>,
+    base_path: &str,
+) -> Option<Place> {
+    let code = p.lieu.code_insee.clone()?;
+    let commune = territories.commune(&code)?;
+    let own = p
+        .lieu
+        .latitude
+        .zip(p.lieu.longitude)
+        .map(|(lat, lon)| LatLon { lat, lon });
+    let description_html = p
+        .lieu
+        .presentation_detail
+        .as_deref()
+        .map(|md| crate::markdown::render(md, 3, base_path));
+    let hours = p
+        .lieu
+        .horaires
+        .as_deref()
+        .and_then(|h| hours_by_text.get(h).cloned().flatten());
+    Some(Place {
+        stale: stale_limit.is_some_and(|limit| p.lieu.date_maj <= limit),
+        commune_code: code,
+        epci_siren: commune.epci_siren.clone(),
+        departement: commune.departement.clone(),
+        point: own.or(commune.point),
+        has_own_coordinates: own.is_some(),
+        description_html,
+        weekly_hours: hours.as_ref().map(|h| h.0.clone()),
+        browser_hours: hours.as_ref().map(|h| h.1.clone()),
+        browser_hours_json: hours.map(|h| h.2),
+        sort_key: text::fold(&p.lieu.nom),
+        lieu: p.lieu,
+        source: p.source,
+    })
+}
+
+/// By folded name, then id (the index order).
+fn sort_by_name(places: &[Place], list: &mut [usize]) {
+    list.sort_by(|&a, &b| places[a].sort_key.cmp(&places[b].sort_key).then(a.cmp(&b)));
+}
+
+fn centre(points: impl Iterator<Item = LatLon>) -> Option<LatLon> {
+    let (mut lat, mut lon, mut n) = (0.0, 0.0, 0usize);
+    for p in points {
+        lat += p.lat;
+        lon += p.lon;
+        n += 1;
+    }
+    (n > 0).then(|| LatLon {
+        lat: lat / n as f64,
+        lon: lon / n as f64,
+    })
+}
+
+fn need_places(places: &[Place], index: &PointIndex, epci: &EpciEntry, need: usize, k: usize) -> NeedPlaces {
+    let need = &NEEDS[need];
+    let inside: Vec<usize> = epci
+        .places
         .iter()
-        .enumerate()
-        .filter_map(|(i, p)| p.point.map(|pt| (i, origin.distance_km(pt))))
+        .copied()
+        .filter(|&p| orientation::offers(&places[p], need))
         .collect();
-    all.sort_by(|a, b| a.1.total_cmp(&b.1).then(places[a.0].lieu.id.cmp(&places[b.0].lieu.id)));
-    all.truncate(k);
-    all
+    let nearby = match epci.centre {
+        Some(centre) if inside.is_empty() => index.nearest(centre, k, |p| orientation::offers(&places[p], need)),
+        _ => Vec::new(),
+    };
+    NeedPlaces { inside, nearby }
 }

@@ -18,6 +18,7 @@ pub mod legacy;
 pub mod load;
 pub mod markdown;
 pub mod model;
+pub mod nearest;
 pub mod orientation;
 pub mod pipeline;
 pub mod render;

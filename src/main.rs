@@ -31,6 +31,9 @@ enum Command {
         /// Adresse de publication, qui remplace url_de_base (par exemple https://exemple.fr/annuaire/).
         #[arg(long)]
         base_url: Option<String>,
+        /// Nombre de fils de rendu (par défaut : tous les cœurs). Avec 1, la sortie est la même, octet pour octet.
+        #[arg(long, short = 'j')]
+        jobs: Option<usize>,
     },
     /// Vérifie le contenu sans rien écrire et liste tous les problèmes.
     Check {
@@ -100,11 +103,17 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<i32, Error> {
     match command {
-        Command::Build { root, output, base_url } => {
+        Command::Build {
+            root,
+            output,
+            base_url,
+            jobs,
+        } => {
             let options = BuildOptions {
                 root,
                 output,
                 base_url,
+                threads: jobs,
                 ..Default::default()
             };
             let report = pipeline::build(&options)?;

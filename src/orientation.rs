@@ -3,13 +3,15 @@
 //! intercommunalité. Every step is a page of links: no JavaScript.
 //!
 //! Needs map to the standard's services; situations to its publics and
-//! specific support. A situation is a preference, not a filter: places
-//! that say they are adapted come first, the others follow, so that a
-//! resident is never left with an empty page when help exists nearby.
+//! specific support. A situation is a preference, not a filter: the result
+//! page lists every place offering the need, then, for each situation some
+//! of them are adapted to, those places again under a heading of their own,
+//! reached from a list of links at the top. A resident is never left with
+//! an empty page when help exists nearby, and one page per need and
+//! intercommunalité serves every situation (one per situation would be
+//! 11 times as many pages: 124,000 nationally).
 
-use crate::enrich::Site;
-use crate::territories::LatLon;
-use crate::text;
+use crate::enrich::Place;
 
 /// A need, in the words of residents, and the service it means.
 pub struct Need {
@@ -142,12 +144,12 @@ pub const SITUATIONS: &[Situation] = &[
     },
 ];
 
-pub fn offers(site: &Site, place: usize, need: &Need) -> bool {
-    site.places[place].lieu.services.iter().any(|s| s == need.service)
+pub fn offers(place: &Place, need: &Need) -> bool {
+    place.lieu.services.iter().any(|s| s == need.service)
 }
 
-pub fn is_adapted(site: &Site, place: usize, situation: &Situation) -> bool {
-    let l = &site.places[place].lieu;
+pub fn is_adapted(place: &Place, situation: &Situation) -> bool {
+    let l = &place.lieu;
     situation.values.iter().any(|v| {
         l.publics_specifiquement_adresses
             .iter()
@@ -156,66 +158,11 @@ pub fn is_adapted(site: &Site, place: usize, situation: &Situation) -> bool {
     })
 }
 
-/// The places of an EPCI offering a need, adapted ones first, then by name.
-/// When there are none, the nearest ones from the EPCI's communes' centre.
-pub fn results(site: &Site, epci: usize, need: &Need, situation: &Situation, nearest: usize) -> Results {
-    let mut inside: Vec<usize> = site.epcis[epci]
-        .places
-        .iter()
-        .copied()
-        .filter(|&p| offers(site, p, need))
-        .collect();
-    let key = |p: &usize| (!is_adapted(site, *p, situation), text::fold(&site.places[*p].lieu.nom));
-    inside.sort_by_cached_key(key);
-    if !inside.is_empty() {
-        return Results {
-            inside,
-            nearby: Vec::new(),
-        };
-    }
-    let Some(centre) = centre(site, epci) else {
-        return Results {
-            inside,
-            nearby: Vec::new(),
-        };
-    };
-    let mut nearby: Vec<(usize, f64)> = (0..site.places.len())
-        .filter(|&p| offers(site, p, need))
-        .filter_map(|p| site.places[p].point.map(|pt| (p, centre.distance_km(pt))))
-        .collect();
-    nearby.sort_by(|a, b| {
-        a.1.total_cmp(&b.1)
-            .then(site.places[a.0].lieu.id.cmp(&site.places[b.0].lieu.id))
-    });
-    nearby.truncate(nearest);
-    Results { inside, nearby }
-}
-
-pub struct Results {
-    pub inside: Vec<usize>,
-    pub nearby: Vec<(usize, f64)>,
-}
-
-fn centre(site: &Site, epci: usize) -> Option<LatLon> {
-    let points: Vec<LatLon> = site.epcis[epci]
-        .communes
-        .iter()
-        .filter_map(|&c| site.communes[c].point)
-        .collect();
-    if points.is_empty() {
-        return None;
-    }
-    let n = points.len() as f64;
-    Some(LatLon {
-        lat: points.iter().map(|p| p.lat).sum::<f64>() / n,
-        lon: points.iter().map(|p| p.lon).sum::<f64>() / n,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::schema;
+    use crate::text;
 
     #[test]
     fn needs_and_situations_use_the_standard_vocabulary() {

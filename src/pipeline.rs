@@ -23,6 +23,8 @@ pub struct BuildOptions {
     /// Overrides `url_de_base` from the configuration.
     pub base_url: Option<String>,
     pub render: RenderOptions,
+    /// Threads for rendering; all cores when `None`.
+    pub threads: Option<usize>,
 }
 
 impl BuildOptions {
@@ -53,6 +55,28 @@ pub fn today() -> NaiveDate {
 
 /// Loads and validates; returns the site model and every warning, or every error.
 pub fn prepare(root: &Path, base_url: Option<&str>) -> Result<(Site, Vec<Diagnostic>), Error> {
+    let validated = validate_site(root, base_url)?;
+    let site = enrich::enrich(
+        validated.config,
+        validated.places,
+        validated.pages,
+        Territories::embedded(),
+        validated.today,
+    );
+    Ok((site, validated.warnings))
+}
+
+/// What validation keeps of a site: valid content, and the warnings.
+pub struct Validated {
+    pub config: crate::config::Config,
+    pub places: Vec<validate::ValidPlace>,
+    pub pages: Vec<validate::Page>,
+    pub warnings: Vec<Diagnostic>,
+    pub today: NaiveDate,
+}
+
+/// Loads and validates every file; every error, or the valid content.
+pub fn validate_site(root: &Path, base_url: Option<&str>) -> Result<Validated, Error> {
     let SiteSource {
         config,
         places,
@@ -84,60 +108,145 @@ pub fn prepare(root: &Path, base_url: Option<&str>) -> Result<(Site, Vec<Diagnos
     if problems.iter().any(Diagnostic::is_error) {
         return Err(Error::Content(problems));
     }
-    let site = enrich::enrich(config, valid_places, valid_pages, territories, today);
-    Ok((site, problems))
+    Ok(Validated {
+        config,
+        places: valid_places,
+        pages: valid_pages,
+        warnings: problems,
+        today,
+    })
 }
 
-/// Everything the output folder will hold, minified where it helps.
-pub fn render_all(site: &Site, theme: &Theme, root: &Path, options: &RenderOptions) -> Result<Vec<OutputFile>, Error> {
-    let mut files = render::render_site(site, theme, options)?;
-    files.extend(crate::export::open_data_files(site)?);
-    files.extend(crate::search::search_files(site)?);
-    for file in &mut files {
-        if file.path.ends_with(".html") {
-            file.bytes = minify(&file.bytes);
-        }
+/// Where rendered files go: the staging folder of a build, or memory.
+pub trait Sink: Sync {
+    fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Error>;
+}
+
+impl Sink for crate::write::Staging {
+    fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Error> {
+        crate::write::Staging::put(self, path, bytes)
     }
+}
+
+/// Keeps every file in memory (tests, `serve`'s comparisons).
+#[derive(Default)]
+pub struct MemorySink(pub std::sync::Mutex<std::collections::BTreeMap<String, Vec<u8>>>);
+
+impl Sink for MemorySink {
+    fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Error> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path.to_string(), bytes.to_vec());
+        Ok(())
+    }
+}
+
+impl MemorySink {
+    pub fn into_files(self) -> Vec<OutputFile> {
+        self.0
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_iter()
+            .map(|(path, bytes)| OutputFile { path, bytes })
+            .collect()
+    }
+}
+
+/// Path → content hash of every file a build wrote.
+pub type Manifest = std::collections::BTreeMap<String, u64>;
+
+/// Renders every page in parallel and sends each file to `sink` as soon as
+/// it is ready; returns what was written.
+pub fn render_all(
+    site: &Site,
+    theme: &Theme,
+    root: &Path,
+    options: &RenderOptions,
+    sink: &dyn Sink,
+) -> Result<Manifest, Error> {
+    use rayon::prelude::*;
+    let renderer = render::Renderer::new(site, theme, options)?;
+    let keys = render::page_keys(site);
+    let put = |path: String, bytes: &[u8]| -> Result<(String, u64), Error> {
+        sink.put(&path, bytes)?;
+        let hash = hash_file(&path, bytes);
+        Ok((path, hash))
+    };
+    let (pages, data) = rayon::join(
+        || {
+            keys.par_iter()
+                .map(|&key| {
+                    let bytes = renderer.render(key, &mut render::Reads::default())?;
+                    put(render::output_path(site, key), &bytes)
+                })
+                .collect::<Result<Vec<_>, Error>>()
+        },
+        || -> Result<Vec<(String, u64)>, Error> {
+            let (open_data, search) = rayon::join(
+                || crate::export::open_data_files(site),
+                || crate::search::search_files(site),
+            );
+            open_data?
+                .into_iter()
+                .chain(search?)
+                .map(|f| put(f.path, &f.bytes))
+                .collect()
+        },
+    );
+    let mut manifest: Manifest = pages?.into_iter().chain(data?).collect();
+    // The site's own static files come last: they replace the theme's.
     for (path, bytes) in &theme.static_files {
-        files.push(OutputFile {
-            path: format!("static/{path}"),
-            bytes: bytes.clone(),
-        });
+        let (path, hash) = put(format!("static/{path}"), bytes)?;
+        manifest.insert(path, hash);
     }
-    files.extend(site_static_files(root)?);
-    // Later entries win (the site's own static files over the theme's).
-    let mut seen = std::collections::HashSet::new();
-    files.reverse();
-    files.retain(|f| seen.insert(f.path.clone()));
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    for file in site_static_files(root)? {
+        let (path, hash) = put(file.path, &file.bytes)?;
+        manifest.insert(path, hash);
+    }
     if !options.live_reload {
         // A service worker in `serve` would keep stale pages across rebuilds.
-        let sw = render::render_service_worker(site, theme, &content_version(&files))?;
-        let at = files.partition_point(|f| f.path < sw.path);
-        files.insert(at, sw);
+        let sw = render::render_service_worker(site, theme, &content_version(&manifest))?;
+        let (path, hash) = put(sw.path, &sw.bytes)?;
+        manifest.insert(path, hash);
     }
-    Ok(files)
+    Ok(manifest)
 }
 
-/// FNV-1a over every path and byte: the same content gives the same
-/// version, whatever the machine or the order files were produced in.
-pub fn content_version(files: &[OutputFile]) -> String {
+/// One number for the whole site's content, from each file's path and hash
+/// in path order: the same content gives the same version, whatever the
+/// machine or the order files were produced in.
+pub fn content_version(manifest: &Manifest) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for file in files {
-        for byte in file.path.as_bytes().iter().chain([0u8].iter()).chain(file.bytes.iter()) {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+    for (path, file_hash) in manifest {
+        hash = mix(hash, hash_bytes(path.as_bytes()));
+        hash = mix(hash, *file_hash);
     }
     format!("{hash:016x}")
 }
 
-fn minify(html: &[u8]) -> Vec<u8> {
-    let mut cfg = minify_html::Cfg::new();
-    cfg.keep_closing_tags = true;
-    cfg.keep_html_and_head_opening_tags = true;
-    cfg.keep_comments = false;
-    minify_html::minify(html, &cfg)
+fn hash_file(path: &str, bytes: &[u8]) -> u64 {
+    mix(hash_bytes(path.as_bytes()), hash_bytes(bytes))
+}
+
+fn mix(a: u64, b: u64) -> u64 {
+    let x = (a ^ b.rotate_left(23)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    x ^ (x >> 29)
+}
+
+/// A fast non-cryptographic hash, eight bytes at a time: it only has to
+/// notice that a file changed, for the offline cache's version.
+pub fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0x243f_6a88_85a3_08d3 ^ bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        hash = mix(hash, u64::from_le_bytes(word));
+    }
+    let mut last = [0u8; 8];
+    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    mix(hash, u64::from_le_bytes(last))
 }
 
 /// The site's own `static/` folder (logo, documents), copied under `static/`.
@@ -162,29 +271,45 @@ fn site_static_files(root: &Path) -> Result<Vec<OutputFile>, Error> {
     Ok(files)
 }
 
-/// `annuaire check`: every stage but writing.
+/// `annuaire check`: loads and validates every file, and
+/// compiles the theme's templates; renders nothing (a build does), so that
+/// a partner's check answers at once.
 pub fn check(root: &Path) -> Result<Report, Error> {
-    let (site, warnings) = prepare(root, None)?;
-    let theme = Theme::load(root, &site.config.theme)?;
-    let files = render_all(&site, &theme, root, &RenderOptions::default())?;
+    let validated = validate_site(root, None)?;
+    Theme::load(root, &validated.config.theme)?.compile()?;
     Ok(Report {
-        diagnostics: warnings,
-        places: site.places.len(),
-        files: files.len(),
+        diagnostics: validated.warnings,
+        places: validated.places.len(),
+        files: 0,
     })
 }
 
 /// `annuaire build`.
 pub fn build(options: &BuildOptions) -> Result<Report, Error> {
-    let (site, warnings) = prepare(&options.root, options.base_url.as_deref())?;
-    let theme = Theme::load(&options.root, &site.config.theme)?;
-    let files = render_all(&site, &theme, &options.root, &options.render)?;
-    crate::write::write_site(&options.output_dir(), &files)?;
-    Ok(Report {
-        diagnostics: warnings,
-        places: site.places.len(),
-        files: files.len(),
+    with_threads(options.threads, || {
+        let (site, warnings) = prepare(&options.root, options.base_url.as_deref())?;
+        let theme = Theme::load(&options.root, &site.config.theme)?;
+        let staging = crate::write::Staging::create(&options.output_dir())?;
+        let manifest = render_all(&site, &theme, &options.root, &options.render, &staging)?;
+        staging.commit()?;
+        Ok(Report {
+            diagnostics: warnings,
+            places: site.places.len(),
+            files: manifest.len(),
+        })
     })
+}
+
+/// Runs `f` on `threads` threads (all cores when `None`).
+pub fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> Result<T, Error> + Send) -> Result<T, Error> {
+    match threads {
+        None => f(),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .install(f),
+    }
 }
 
 /// One place file, from raw bytes to its rendered page, the way a build

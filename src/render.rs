@@ -1,9 +1,11 @@
-//! Rendering: the site model → output files in memory.
+//! Rendering: the site model → the bytes of each page.
 //!
 //! Rust builds small view structs (plain data, already formatted in French);
 //! the theme's Tera templates turn them into HTML. Territory and list pages
 //! get short place summaries, never whole place objects, so that a page's
-//! cost does not grow with what it links to.
+//! cost does not grow with what it links to. Each page is rendered on its
+//! own from its [`PageKey`], so pages render in parallel, and `serve`
+//! re-renders only those whose [`Reads`] an edit touched.
 
 use crate::enrich::{CommuneEntry, Place, Site};
 use crate::error::{Error, from_tera};
@@ -53,6 +55,7 @@ struct SiteView<'a> {
     logo: Option<String>,
     logo_alt: &'a str,
     departements: Vec<Link>,
+    nb_departements: usize,
     footer_pages: Vec<Link>,
     live_reload: bool,
     nb_lieux: usize,
@@ -105,9 +108,9 @@ struct PlaceView {
     resume: Option<String>,
     description_html: Option<String>,
     horaires_texte: Option<String>,
-    horaires: Option<crate::hours::WeeklyTable>,
+    horaires: Option<std::sync::Arc<crate::hours::WeeklyTable>>,
     /// JSON for the "open now" script, in a data attribute (escaped by the template).
-    horaires_data: Option<String>,
+    horaires_data: Option<std::sync::Arc<str>>,
     date_maj_iso: String,
     date_maj: String,
     stale: bool,
@@ -117,9 +120,11 @@ struct PlaceView {
     longitude: Option<f64>,
     osm_url: Option<String>,
     same_commune: Vec<PlaceSummary>,
+    /// How many other places the commune has (listed or not).
+    nb_autres_commune: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct CommuneRow {
     nom: String,
     url: String,
@@ -173,20 +178,267 @@ fn phone(normalized: &str) -> Phone {
     }
 }
 
-struct Renderer<'a> {
+/// Every page of the site, as a key: what it shows is computed only when
+/// it is rendered, so pages can be rendered in any order, in parallel, or
+/// one at a time when `serve` knows only a few changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PageKey {
+    Home,
+    AllPlaces,
+    Place(usize),
+    /// Index into the `services` vocabulary.
+    Service(usize),
+    Departement(usize),
+    Epci(usize),
+    Commune(usize),
+    FreePage(usize),
+    Search,
+    Map,
+    OrientationStart,
+    /// Index into [`crate::orientation::NEEDS`].
+    OrientationNeed(usize),
+    /// Need, département: the intercommunalités of one département, when
+    /// the site covers several.
+    OrientationDepartement(usize, usize),
+    /// Need, EPCI.
+    OrientationResults(usize, usize),
+    NotFound,
+    Offline,
+    Sitemap,
+    Robots,
+    Colours,
+}
+
+/// A list of the site model a page shows, whose content can change when a
+/// place changes (see [`Reads`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum List {
+    CommunePlaces(usize),
+    CommuneNearest(usize),
+    EpciPlaces(usize),
+    /// EPCI, need.
+    EpciNeed(usize, usize),
+    DepartementPlaces(usize),
+}
+
+/// What a page read from the site model, recorded while it is rendered:
+/// the dependency graph `serve` uses to re-render only what an edit
+/// changes. Recording is off for full builds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reads {
+    pub record: bool,
+    /// Places shown as a summary (name, address, services, publics…).
+    pub summaries: Vec<usize>,
+    pub lists: Vec<List>,
+    /// Totals or lists over every place.
+    pub everything: bool,
+}
+
+impl Reads {
+    pub fn recording() -> Reads {
+        Reads {
+            record: true,
+            ..Reads::default()
+        }
+    }
+
+    fn summary(&mut self, place: usize) {
+        if self.record {
+            self.summaries.push(place);
+        }
+    }
+
+    fn list(&mut self, list: List) {
+        if self.record {
+            self.lists.push(list);
+        }
+    }
+
+    fn everything(&mut self) {
+        self.everything = true;
+    }
+}
+
+/// Lists longer than this are not put on one page: a national site gets a
+/// list of départements instead of 50,000 places.
+pub const LONG_LIST: usize = 1500;
+
+/// Every page of the site, in a fixed order.
+pub fn page_keys(site: &Site) -> Vec<PageKey> {
+    use crate::orientation::NEEDS;
+    let mut keys = vec![PageKey::Home, PageKey::AllPlaces];
+    keys.extend((0..site.places.len()).map(PageKey::Place));
+    let services = services_vocabulary();
+    keys.extend(
+        (0..services.len())
+            .filter(|&s| site.places.iter().any(|p| p.lieu.services.contains(&services[s].value)))
+            .map(PageKey::Service),
+    );
+    keys.extend((0..site.departements.len()).map(PageKey::Departement));
+    keys.extend((0..site.epcis.len()).map(PageKey::Epci));
+    keys.extend((0..site.communes.len()).map(PageKey::Commune));
+    keys.extend((0..site.pages.len()).map(PageKey::FreePage));
+    keys.extend([PageKey::Search, PageKey::Map, PageKey::OrientationStart]);
+    for (n, need) in NEEDS.iter().enumerate() {
+        if !site.places.iter().any(|p| crate::orientation::offers(p, need)) {
+            continue;
+        }
+        keys.push(PageKey::OrientationNeed(n));
+        if site.departements.len() > 1 {
+            keys.extend((0..site.departements.len()).map(|d| PageKey::OrientationDepartement(n, d)));
+        }
+        keys.extend((0..site.epcis.len()).map(|e| PageKey::OrientationResults(n, e)));
+    }
+    keys.extend([
+        PageKey::NotFound,
+        PageKey::Offline,
+        PageKey::Sitemap,
+        PageKey::Robots,
+        PageKey::Colours,
+    ]);
+    keys
+}
+
+fn services_vocabulary() -> &'static [schema::VocabularyValue] {
+    schema::vocabulary("services")
+        .map(|v| v.values.as_slice())
+        .unwrap_or(&[])
+}
+
+/// Where a page is written, relative to the output root.
+pub fn output_path(site: &Site, key: PageKey) -> String {
+    urls::index_file(&match key {
+        PageKey::NotFound => return "404.html".into(),
+        PageKey::Sitemap => return "sitemap.xml".into(),
+        PageKey::Robots => return "robots.txt".into(),
+        PageKey::Colours => return "static/couleurs.css".into(),
+        other => page_url(site, other),
+    })
+}
+
+/// The page's URL path under the base path (`lieux/x/`).
+fn page_url(site: &Site, key: PageKey) -> String {
+    use crate::orientation::NEEDS;
+    match key {
+        PageKey::Home => String::new(),
+        PageKey::AllPlaces => "lieux/".into(),
+        PageKey::Place(i) => urls::place(&site.places[i].lieu.id),
+        PageKey::Service(s) => urls::service(&services_vocabulary()[s].value),
+        PageKey::Departement(d) => urls::departement(&site.departements[d].code),
+        PageKey::Epci(e) => urls::epci(&site.epcis[e].siren),
+        PageKey::Commune(c) => urls::commune(&site.communes[c].slug),
+        PageKey::FreePage(p) => urls::page(&site.pages[p].page.slug),
+        PageKey::Search => "recherche/".into(),
+        PageKey::Map => "carte/".into(),
+        PageKey::OrientationStart => "orientation/".into(),
+        PageKey::OrientationNeed(n) => format!("orientation/{}/", NEEDS[n].slug),
+        PageKey::OrientationDepartement(n, d) => format!(
+            "orientation/{}/{}/",
+            NEEDS[n].slug,
+            site.departements[d].code.to_lowercase()
+        ),
+        PageKey::OrientationResults(n, e) => format!("orientation/{}/{}/", NEEDS[n].slug, site.epcis[e].siren),
+        PageKey::Offline => "hors-ligne/".into(),
+        PageKey::NotFound | PageKey::Sitemap | PageKey::Robots | PageKey::Colours => String::new(),
+    }
+}
+
+/// Whether the page belongs in the sitemap.
+fn in_sitemap(key: PageKey) -> bool {
+    !matches!(
+        key,
+        PageKey::NotFound | PageKey::Offline | PageKey::Sitemap | PageKey::Robots | PageKey::Colours
+    )
+}
+
+pub struct Renderer<'a> {
     site: &'a Site,
     tera: tera::Tera,
+    /// Some template could not be minified as a template: minify pages.
+    minify_pages: bool,
     base: String,
     site_context: tera::Context,
     typologie: &'static schema::Vocabulary,
 }
 
-impl Renderer<'_> {
+impl<'a> Renderer<'a> {
+    /// Templates compiled once, and what every page shares.
+    pub fn new(site: &'a Site, theme: &Theme, options: &RenderOptions) -> Result<Renderer<'a>, Error> {
+        let compiled = theme.compile()?;
+        let config = &site.config;
+        let base = config.base_path();
+        let url = |p: &str| format!("{base}{p}");
+        let accessibility_page = site
+            .pages
+            .iter()
+            .find(|p| p.page.slug == "accessibilite")
+            .map(|p| url(&urls::page(&p.page.slug)));
+        let site_view = SiteView {
+            titre: &config.titre,
+            editeur: &config.editeur,
+            base: base.clone(),
+            base_url: config.base_url(),
+            contact_nom: &config.contact.nom,
+            contact_courriel: &config.contact.courriel,
+            contact_telephone: config
+                .contact
+                .telephone
+                .as_deref()
+                .and_then(text::normalize_phone)
+                .map(|p| phone(&p)),
+            accessibilite: &config.accessibilite,
+            accessibility_page,
+            logo: config
+                .logo
+                .as_ref()
+                .map(|l| url(&format!("static/{}", l.trim_start_matches('/')))),
+            logo_alt: config.logo_alt.as_deref().unwrap_or(""),
+            // Every page's menu links to each département; beyond a few,
+            // one link to the list of départements replaces them.
+            departements: if site.departements.len() <= MENU_DEPARTEMENTS {
+                site.departements
+                    .iter()
+                    .map(|d| Link {
+                        label: d.nom.clone(),
+                        url: url(&urls::departement(&d.code)),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            nb_departements: site.departements.len(),
+            footer_pages: site
+                .pages
+                .iter()
+                .map(|p| Link {
+                    label: p.page.titre.clone(),
+                    url: url(&urls::page(&p.page.slug)),
+                })
+                .collect(),
+            live_reload: options.live_reload,
+            nb_lieux: site.places.len(),
+            attribution_territoires: crate::territories::ATTRIBUTION,
+        };
+        let mut site_context = tera::Context::new();
+        site_context.insert("site", &site_view);
+        site_context.insert("section", "");
+        site_context.insert("breadcrumbs", &Vec::<Link>::new());
+        Ok(Renderer {
+            site,
+            tera: compiled.tera,
+            minify_pages: !compiled.preminified,
+            base,
+            site_context,
+            typologie: schema::vocabulary("typologie")
+                .ok_or_else(|| Error::Internal("vocabulaire typologie absent".into()))?,
+        })
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 
-    fn render(&self, template: &str, page: tera::Context) -> Result<String, Error> {
+    fn template(&self, template: &str, page: tera::Context) -> Result<String, Error> {
         let mut context = self.site_context.clone();
         context.extend(page);
         self.tera
@@ -195,13 +447,13 @@ impl Renderer<'_> {
     }
 
     /// Home, then `trail`.
-    fn crumbs(&self, trail: Vec<Link>) -> serde_json::Value {
+    fn crumbs(&self, trail: Vec<Link>) -> Vec<Link> {
         let mut items = vec![Link {
             label: "Accueil".into(),
             url: self.base.clone(),
         }];
         items.extend(trail);
-        json(&items)
+        items
     }
 
     fn commune_link(&self, commune: &CommuneEntry) -> Link {
@@ -209,6 +461,26 @@ impl Renderer<'_> {
             label: commune.nom.clone(),
             url: self.url(&urls::commune(&commune.slug)),
         }
+    }
+
+    fn departement_link(&self, code: &str) -> Option<Link> {
+        self.site
+            .departement_index(code)
+            .map(|i| &self.site.departements[i])
+            .map(|d| Link {
+                label: d.nom.clone(),
+                url: self.url(&urls::departement(&d.code)),
+            })
+    }
+
+    fn epci_link(&self, siren: Option<&str>) -> Option<Link> {
+        siren
+            .and_then(|s| self.site.epci_index(s))
+            .map(|i| &self.site.epcis[i])
+            .map(|e| Link {
+                label: e.nom.clone(),
+                url: self.url(&urls::epci(&e.siren)),
+            })
     }
 
     fn typologie_labels(&self, place: &Place) -> Vec<String> {
@@ -220,7 +492,8 @@ impl Renderer<'_> {
             .collect()
     }
 
-    fn summary(&self, index: usize, distance: Option<f64>) -> PlaceSummary {
+    fn summary(&self, index: usize, distance: Option<f64>, reads: &mut Reads) -> PlaceSummary {
+        reads.summary(index);
         let place = &self.site.places[index];
         let commune = self
             .site
@@ -241,39 +514,20 @@ impl Renderer<'_> {
         }
     }
 
-    fn summaries(&self, indices: &[usize]) -> Vec<PlaceSummary> {
-        indices.iter().map(|&i| self.summary(i, None)).collect()
+    fn summaries(&self, indices: &[usize], reads: &mut Reads) -> Vec<PlaceSummary> {
+        indices.iter().map(|&i| self.summary(i, None, reads)).collect()
     }
 
-    fn place_view(&self, index: usize) -> PlaceView {
+    fn place_view(&self, index: usize, reads: &mut Reads) -> PlaceView {
         let place = &self.site.places[index];
         let lieu = &place.lieu;
         let config = &self.site.config;
-        let commune = self
-            .site
-            .commune_index(&place.commune_code)
-            .map(|i| &self.site.communes[i]);
+        let commune_index = self.site.commune_index(&place.commune_code);
+        let commune = commune_index.map(|i| &self.site.communes[i]);
         let commune_link = commune.map(|c| self.commune_link(c)).unwrap_or_else(|| Link {
             label: lieu.commune.clone(),
             url: self.url(""),
         });
-        let epci = place
-            .epci_siren
-            .as_deref()
-            .and_then(|s| self.site.epci_index(s))
-            .map(|i| &self.site.epcis[i])
-            .map(|e| Link {
-                label: e.nom.clone(),
-                url: self.url(&urls::epci(&e.siren)),
-            });
-        let departement = self
-            .site
-            .departement_index(&place.departement)
-            .map(|i| &self.site.departements[i])
-            .map(|d| Link {
-                label: d.nom.clone(),
-                url: self.url(&urls::departement(&d.code)),
-            });
         let page_url = format!("{}{}", config.base_url(), urls::place(&lieu.id));
         let subject = format!("Erreur sur la fiche « {} »", lieu.nom);
         let body = format!(
@@ -290,15 +544,24 @@ impl Renderer<'_> {
             .lien_modification
             .as_ref()
             .map(|t| t.replace("{chemin}", &place.source.path.to_string_lossy().replace('\\', "/")));
-        let same_commune = commune
-            .map(|c| {
+        // A city's places would each list hundreds of others: past a few,
+        // the commune's page lists them instead.
+        let same_commune = match (commune_index, commune) {
+            (Some(ci), Some(c)) if c.places.len() <= SAME_COMMUNE_MAX + 1 => {
+                reads.list(List::CommunePlaces(ci));
                 c.places
                     .iter()
                     .filter(|&&i| i != index)
-                    .map(|&i| self.summary(i, None))
+                    .map(|&i| self.summary(i, None, reads))
                     .collect()
-            })
-            .unwrap_or_default();
+            }
+            (Some(ci), Some(_)) => {
+                reads.list(List::CommunePlaces(ci));
+                Vec::new()
+            }
+            _ => Vec::new(),
+        };
+        let nb_commune = commune.map_or(0, |c| c.places.len());
         let mut labels = lieu.formations_labels.clone();
         labels.extend(lieu.autres_formations_labels.iter().cloned());
         PlaceView {
@@ -310,8 +573,8 @@ impl Renderer<'_> {
             complement_adresse: lieu.complement_adresse.clone(),
             code_postal: lieu.code_postal.clone(),
             commune: commune_link,
-            epci,
-            departement,
+            epci: self.epci_link(place.epci_siren.as_deref()),
+            departement: self.departement_link(&place.departement),
             telephone: lieu.telephone.as_deref().map(phone),
             courriels: lieu.courriels.clone(),
             sites: lieu
@@ -346,7 +609,7 @@ impl Renderer<'_> {
             description_html: place.description_html.clone(),
             horaires_texte: lieu.horaires.clone(),
             horaires: place.weekly_hours.clone(),
-            horaires_data: place.browser_hours.as_ref().and_then(|b| serde_json::to_string(b).ok()),
+            horaires_data: place.browser_hours_json.clone(),
             date_maj_iso: lieu.date_maj.format("%Y-%m-%d").to_string(),
             date_maj: french_date(lieu.date_maj),
             stale: place.stale,
@@ -359,13 +622,15 @@ impl Renderer<'_> {
                 .zip(lieu.longitude)
                 .map(|(lat, lon)| format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}")),
             same_commune,
+            nb_autres_commune: nb_commune.saturating_sub(1),
         }
     }
 
-    fn commune_rows(&self, indices: &[usize]) -> Vec<CommuneRow> {
+    fn commune_rows(&self, indices: &[usize], reads: &mut Reads) -> Vec<CommuneRow> {
         indices
             .iter()
             .map(|&i| {
+                reads.list(List::CommunePlaces(i));
                 let c = &self.site.communes[i];
                 CommuneRow {
                     nom: c.nom.clone(),
@@ -377,11 +642,13 @@ impl Renderer<'_> {
             .collect()
     }
 
-    fn service_rows(&self, places: &[usize]) -> Vec<ServiceRow> {
-        let vocabulary = schema::vocabulary("services")
-            .map(|v| v.values.as_slice())
-            .unwrap_or(&[]);
-        vocabulary
+    /// How many of `places` offer each service (the caller records what
+    /// list `places` is).
+    fn service_rows(&self, places: &[usize], reads: &mut Reads) -> Vec<ServiceRow> {
+        for &p in places {
+            reads.summary(p);
+        }
+        services_vocabulary()
             .iter()
             .map(|v| ServiceRow {
                 label: v.value.clone(),
@@ -393,6 +660,580 @@ impl Renderer<'_> {
             })
             .collect()
     }
+
+    fn all_service_rows(&self, reads: &mut Reads) -> Vec<ServiceRow> {
+        reads.everything();
+        let all: Vec<usize> = (0..self.site.places.len()).collect();
+        self.service_rows(&all, &mut Reads::default())
+    }
+
+    /// Places of the whole site by commune, or by département when that
+    /// would make too long a page.
+    fn place_groups(&self, reads: &mut Reads) -> (Vec<CommuneGroup>, Vec<DepartementRow>) {
+        reads.everything();
+        let site = self.site;
+        if site.places.len() > LONG_LIST {
+            let rows = site
+                .departements
+                .iter()
+                .map(|d| DepartementRow {
+                    nom: d.nom.clone(),
+                    url: self.url(&urls::departement(&d.code)),
+                    count: d.places.len(),
+                })
+                .collect();
+            return (Vec::new(), rows);
+        }
+        let mut groups: Vec<&CommuneEntry> = site.communes.iter().filter(|c| !c.places.is_empty()).collect();
+        groups.sort_by_cached_key(|c| (text::fold(&c.nom), c.code.clone()));
+        let groups = groups
+            .into_iter()
+            .map(|c| CommuneGroup {
+                commune: self.commune_link(c),
+                places: self.summaries(&c.places, &mut Reads::default()),
+            })
+            .collect();
+        (groups, Vec::new())
+    }
+
+    /// Renders one page. `reads` gets what it read, if recording.
+    pub fn render(&self, key: PageKey, reads: &mut Reads) -> Result<Vec<u8>, Error> {
+        let (template, context) = self.page(key, reads)?;
+        let body = self.template(template, context)?.into_bytes();
+        Ok(if self.minify_pages && template.ends_with(".html") {
+            crate::theme::minify_page(&body)
+        } else {
+            body
+        })
+    }
+
+    /// The template of a page and what it shows.
+    fn page(&self, key: PageKey, reads: &mut Reads) -> Result<(&'static str, tera::Context), Error> {
+        let site = self.site;
+        let mut c = tera::Context::new();
+        let template = match key {
+            PageKey::Home => {
+                reads.everything();
+                c.insert("nb_communes", &site.communes.len());
+                c.insert(
+                    "nb_communes_avec_lieu",
+                    &site.communes.iter().filter(|c| !c.places.is_empty()).count(),
+                );
+                c.insert("nb_epcis", &site.epcis.len());
+                c.insert("services", &self.all_service_rows(reads));
+                c.insert("departements_liste", &self.departement_rows());
+                "index.html"
+            }
+            PageKey::AllPlaces => {
+                let (groups, by_departement) = self.place_groups(reads);
+                c.insert("groups", &groups);
+                c.insert("par_departement", &by_departement);
+                c.insert("services", &self.all_service_rows(reads));
+                c.insert("section", "lieux");
+                c.insert("breadcrumbs", &self.crumbs(vec![self.link("Tous les lieux", "lieux/")]));
+                "lieux.html"
+            }
+            PageKey::Place(i) => {
+                let view = self.place_view(i, reads);
+                let trail: Vec<Link> = [view.departement.clone(), view.epci.clone(), Some(view.commune.clone())]
+                    .into_iter()
+                    .flatten()
+                    .chain([Link {
+                        label: view.nom.clone(),
+                        url: view.url.clone(),
+                    }])
+                    .collect();
+                c.insert("breadcrumbs", &self.crumbs(trail));
+                c.insert("lieu", &view);
+                "lieu.html"
+            }
+            PageKey::Service(s) => {
+                reads.everything();
+                let label = &services_vocabulary()[s].value;
+                let offering: Vec<usize> = site
+                    .departements
+                    .iter()
+                    .flat_map(|d| d.places.iter().copied())
+                    .filter(|&i| site.places[i].lieu.services.contains(label))
+                    .collect();
+                let service = ServiceRow {
+                    label: label.clone(),
+                    url: self.url(&urls::service(label)),
+                    count: offering.len(),
+                };
+                if offering.len() > LONG_LIST {
+                    let rows: Vec<DepartementRow> = site
+                        .departements
+                        .iter()
+                        .map(|d| DepartementRow {
+                            nom: d.nom.clone(),
+                            url: self.url(&format!("{}#besoins-dep", urls::departement(&d.code))),
+                            count: d
+                                .places
+                                .iter()
+                                .filter(|&&i| site.places[i].lieu.services.contains(label))
+                                .count(),
+                        })
+                        .collect();
+                    c.insert("places", &Vec::<PlaceSummary>::new());
+                    c.insert("par_departement", &rows);
+                } else {
+                    c.insert("places", &self.summaries(&offering, reads));
+                    c.insert("par_departement", &Vec::<DepartementRow>::new());
+                }
+                c.insert(
+                    "breadcrumbs",
+                    &self.crumbs(vec![Link {
+                        label: label.clone(),
+                        url: service.url.clone(),
+                    }]),
+                );
+                c.insert("service", &service);
+                "service.html"
+            }
+            PageKey::Departement(di) => {
+                let d = &site.departements[di];
+                reads.list(List::DepartementPlaces(di));
+                let epcis: Vec<EpciRow> = d
+                    .epcis
+                    .iter()
+                    .map(|&i| {
+                        reads.list(List::EpciPlaces(i));
+                        let e = &site.epcis[i];
+                        EpciRow {
+                            nom: e.nom.clone(),
+                            url: self.url(&urls::epci(&e.siren)),
+                            communes: e.communes.len(),
+                            count: e.places.len(),
+                        }
+                    })
+                    .collect();
+                let communes = self.commune_rows(&d.communes, reads);
+                let view = DepartementView {
+                    code: &d.code,
+                    nom: &d.nom,
+                    region: &d.region,
+                    nb_communes: d.communes.len(),
+                    nb_lieux: d.places.len(),
+                    nb_communes_avec_lieu: communes.iter().filter(|c| c.count > 0).count(),
+                };
+                c.insert("section", "territoires");
+                c.insert(
+                    "breadcrumbs",
+                    &self.crumbs(vec![Link {
+                        label: d.nom.clone(),
+                        url: self.url(&urls::departement(&d.code)),
+                    }]),
+                );
+                c.insert("departement", &view);
+                c.insert("epcis", &epcis);
+                c.insert("lettres", &by_initial(communes));
+                c.insert("places", &self.summaries(&d.places, reads));
+                c.insert("services", &self.service_rows(&d.places, reads));
+                "departement.html"
+            }
+            PageKey::Epci(ei) => {
+                let e = &site.epcis[ei];
+                reads.list(List::EpciPlaces(ei));
+                let departements: Vec<Link> = {
+                    let mut codes: Vec<&str> = e
+                        .communes
+                        .iter()
+                        .map(|&c| site.communes[c].departement.as_str())
+                        .collect();
+                    codes.sort_unstable();
+                    codes.dedup();
+                    codes.into_iter().filter_map(|c| self.departement_link(c)).collect()
+                };
+                let view = EpciView {
+                    siren: &e.siren,
+                    nom: &e.nom,
+                    kind: epci_kind_label(&e.kind),
+                    population: format_thousands(e.population),
+                    nb_communes: e.communes.len(),
+                    nb_lieux: e.places.len(),
+                };
+                let trail = departements
+                    .iter()
+                    .cloned()
+                    .chain([Link {
+                        label: e.nom.clone(),
+                        url: self.url(&urls::epci(&e.siren)),
+                    }])
+                    .collect();
+                c.insert("section", "territoires");
+                c.insert("breadcrumbs", &self.crumbs(trail));
+                c.insert("epci", &view);
+                c.insert("departements", &departements);
+                c.insert("communes", &self.commune_rows(&e.communes, reads));
+                c.insert("places", &self.summaries(&e.places, reads));
+                c.insert("services", &self.service_rows(&e.places, reads));
+                "epci.html"
+            }
+            PageKey::Commune(ci) => {
+                let commune = &site.communes[ci];
+                reads.list(List::CommunePlaces(ci));
+                reads.list(List::CommuneNearest(ci));
+                let epci = self.epci_link(commune.epci_siren.as_deref());
+                let departement = self.departement_link(&commune.departement);
+                let nearest: Vec<PlaceSummary> = commune
+                    .nearest
+                    .iter()
+                    .map(|&(i, km)| self.summary(i, Some(km), reads))
+                    .collect();
+                let view = CommuneView {
+                    code: &commune.code,
+                    nom: &commune.nom,
+                    codes_postaux: commune.codes_postaux.join(", "),
+                    population: format_thousands(commune.population),
+                    nb_lieux: commune.places.len(),
+                };
+                let trail = [departement.clone(), epci.clone(), Some(self.commune_link(commune))]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                c.insert("section", "territoires");
+                c.insert("breadcrumbs", &self.crumbs(trail));
+                c.insert("commune", &view);
+                c.insert("epci", &epci);
+                c.insert("departement", &departement);
+                c.insert("places", &self.summaries(&commune.places, reads));
+                c.insert("nearest", &nearest);
+                "commune.html"
+            }
+            PageKey::FreePage(pi) => {
+                let p = &site.pages[pi];
+                let view = FreePageView {
+                    titre: &p.page.titre,
+                    description: p.page.description.as_deref(),
+                    html: &p.html,
+                    slug: &p.page.slug,
+                };
+                c.insert(
+                    "breadcrumbs",
+                    &self.crumbs(vec![Link {
+                        label: p.page.titre.clone(),
+                        url: self.url(&urls::page(&p.page.slug)),
+                    }]),
+                );
+                c.insert("page", &view);
+                "page.html"
+            }
+            PageKey::Search => {
+                // The form is shown by recherche.js; without it, the page
+                // lists places by service and by commune.
+                let (groups, by_departement) = self.place_groups(reads);
+                c.insert("section", "recherche");
+                c.insert("breadcrumbs", &self.crumbs(vec![self.link("Chercher", "recherche/")]));
+                c.insert("facettes", &crate::search::facets());
+                c.insert("catalogue", &self.url("donnees/recherche/index.json"));
+                c.insert("services", &self.all_service_rows(reads));
+                c.insert("groups", &groups);
+                c.insert("par_departement", &by_departement);
+                "recherche.html"
+            }
+            PageKey::Map => {
+                // Leaflet draws donnees/lieux.geojson; the same places are listed as text.
+                let (groups, by_departement) = self.place_groups(reads);
+                let config = &site.config;
+                let bounds = site
+                    .communes
+                    .iter()
+                    .filter_map(|c| c.point)
+                    .fold(None::<[f64; 4]>, |b, p| {
+                        Some(match b {
+                            None => [p.lon, p.lat, p.lon, p.lat],
+                            Some([w, s, e, n]) => [w.min(p.lon), s.min(p.lat), e.max(p.lon), n.max(p.lat)],
+                        })
+                    });
+                c.insert("section", "carte");
+                c.insert("breadcrumbs", &self.crumbs(vec![self.link("Carte", "carte/")]));
+                c.insert("geojson", &self.url("donnees/lieux.geojson"));
+                c.insert("tuiles", &config.carte.tuiles);
+                c.insert("attribution", &config.carte.attribution);
+                c.insert("zoom_max", &config.carte.zoom_max);
+                c.insert(
+                    "limites",
+                    &bounds
+                        .map(|b| serde_json::to_string(&b).unwrap_or_default())
+                        .unwrap_or_default(),
+                );
+                c.insert("groups", &groups);
+                c.insert("par_departement", &by_departement);
+                c.insert(
+                    "nb_sans_coordonnees",
+                    &site.places.iter().filter(|p| !p.has_own_coordinates).count(),
+                );
+                "carte.html"
+            }
+            PageKey::OrientationStart => {
+                reads.everything();
+                let needs: Vec<Choice> = crate::orientation::NEEDS
+                    .iter()
+                    .enumerate()
+                    .map(|(n, need)| Choice {
+                        label: need.label.into(),
+                        detail: need.example.into(),
+                        url: self.url(&page_url(site, PageKey::OrientationNeed(n))),
+                        count: site
+                            .places
+                            .iter()
+                            .filter(|p| crate::orientation::offers(p, need))
+                            .count(),
+                    })
+                    .filter(|c| c.count > 0)
+                    .collect();
+                c.insert("section", "orientation");
+                c.insert("breadcrumbs", &self.crumbs(vec![self.orientation_start()]));
+                c.insert("choix", &needs);
+                "orientation.html"
+            }
+            PageKey::OrientationNeed(n) => {
+                let choices = if site.departements.len() > 1 {
+                    reads.everything();
+                    (0..site.departements.len())
+                        .map(|d| {
+                            let dep = &site.departements[d];
+                            Choice {
+                                label: format!("{} ({})", dep.nom, dep.code),
+                                detail: String::new(),
+                                url: self.url(&page_url(site, PageKey::OrientationDepartement(n, d))),
+                                count: dep.epcis.iter().map(|&e| site.epcis[e].needs[n].inside.len()).sum(),
+                            }
+                        })
+                        .collect()
+                } else {
+                    let epcis: Vec<usize> = site.departements.iter().flat_map(|d| d.epcis.iter().copied()).collect();
+                    self.epci_choices(n, &epcis, reads)
+                };
+                c.insert("section", "orientation");
+                c.insert(
+                    "breadcrumbs",
+                    &self.crumbs(vec![self.orientation_start(), self.need_link(n)]),
+                );
+                c.insert("besoin", crate::orientation::NEEDS[n].label);
+                c.insert("par_departement", &(site.departements.len() > 1));
+                c.insert("choix", &choices);
+                "orientation-territoire.html"
+            }
+            PageKey::OrientationDepartement(n, d) => {
+                let dep = &site.departements[d];
+                let choices = self.epci_choices(n, &dep.epcis, reads);
+                c.insert("section", "orientation");
+                c.insert(
+                    "breadcrumbs",
+                    &self.crumbs(vec![
+                        self.orientation_start(),
+                        self.need_link(n),
+                        Link {
+                            label: dep.nom.clone(),
+                            url: self.url(&page_url(site, key)),
+                        },
+                    ]),
+                );
+                c.insert("besoin", crate::orientation::NEEDS[n].label);
+                c.insert("par_departement", &false);
+                c.insert("choix", &choices);
+                "orientation-territoire.html"
+            }
+            PageKey::OrientationResults(n, e) => {
+                use crate::orientation::{SITUATIONS, is_adapted};
+                reads.list(List::EpciNeed(e, n));
+                let epci = &site.epcis[e];
+                let found = &epci.needs[n];
+                let inside: Vec<PlaceSummary> = self.summaries(&found.inside, reads);
+                let nearby: Vec<PlaceSummary> = found
+                    .nearby
+                    .iter()
+                    .map(|&(p, km)| self.summary(p, Some(km), reads))
+                    .collect();
+                // Places listed on this page, then, per situation, those
+                // that say they are adapted to it.
+                let shown: Vec<(usize, &PlaceSummary)> = if inside.is_empty() {
+                    found.nearby.iter().map(|&(p, _)| p).zip(nearby.iter()).collect()
+                } else {
+                    found.inside.iter().copied().zip(inside.iter()).collect()
+                };
+                let situations: Vec<SituationGroup> = SITUATIONS
+                    .iter()
+                    .filter(|s| !s.values.is_empty())
+                    .map(|s| SituationGroup {
+                        slug: s.slug,
+                        label: s.label,
+                        lieux: shown
+                            .iter()
+                            .filter(|(p, _)| is_adapted(&site.places[*p], s))
+                            .map(|(_, summary)| (*summary).clone())
+                            .collect(),
+                    })
+                    .filter(|g| !g.lieux.is_empty())
+                    .collect();
+                let mut trail = vec![self.orientation_start(), self.need_link(n)];
+                if site.departements.len() > 1
+                    && let Some(d) = epci
+                        .communes
+                        .first()
+                        .and_then(|&c| site.departement_index(&site.communes[c].departement))
+                {
+                    trail.push(Link {
+                        label: site.departements[d].nom.clone(),
+                        url: self.url(&page_url(site, PageKey::OrientationDepartement(n, d))),
+                    });
+                }
+                trail.push(Link {
+                    label: epci.nom.clone(),
+                    url: self.url(&page_url(site, key)),
+                });
+                c.insert("section", "orientation");
+                c.insert("breadcrumbs", &self.crumbs(trail));
+                c.insert("besoin", crate::orientation::NEEDS[n].label);
+                c.insert(
+                    "territoire",
+                    &Link {
+                        label: epci.nom.clone(),
+                        url: self.url(&urls::epci(&epci.siren)),
+                    },
+                );
+                c.insert("lieux", &inside);
+                c.insert("proches", &nearby);
+                c.insert("situations", &situations);
+                "orientation-resultats.html"
+            }
+            PageKey::NotFound => "404.html",
+            PageKey::Offline => "hors-ligne.html",
+            PageKey::Sitemap => {
+                let mut urls: Vec<String> = page_keys(site)
+                    .into_iter()
+                    .filter(|&k| in_sitemap(k))
+                    .map(|k| format!("{}{}", site.config.base_url(), page_url(site, k)))
+                    .collect();
+                urls.sort();
+                c.insert("urls", &urls);
+                "sitemap.xml"
+            }
+            PageKey::Robots => "robots.txt",
+            PageKey::Colours => {
+                c.insert("principale", &css_colour(&site.config.couleurs.principale));
+                c.insert("accent", &css_colour(&site.config.couleurs.accent));
+                "couleurs.css"
+            }
+        };
+        Ok((template, c))
+    }
+
+    fn link(&self, label: &str, path: &str) -> Link {
+        Link {
+            label: label.into(),
+            url: self.url(path),
+        }
+    }
+
+    fn orientation_start(&self) -> Link {
+        self.link("De quoi avez-vous besoin ?", "orientation/")
+    }
+
+    fn need_link(&self, n: usize) -> Link {
+        Link {
+            label: crate::orientation::NEEDS[n].label.into(),
+            url: self.url(&page_url(self.site, PageKey::OrientationNeed(n))),
+        }
+    }
+
+    fn epci_choices(&self, n: usize, epcis: &[usize], reads: &mut Reads) -> Vec<Choice> {
+        let site = self.site;
+        epcis
+            .iter()
+            .map(|&e| {
+                reads.list(List::EpciNeed(e, n));
+                let epci = &site.epcis[e];
+                let mut communes: Vec<&str> = epci.communes.iter().map(|&c| site.communes[c].nom.as_str()).collect();
+                communes.dedup();
+                Choice {
+                    label: epci.nom.clone(),
+                    detail: communes.join(", "),
+                    url: self.url(&page_url(site, PageKey::OrientationResults(n, e))),
+                    count: epci.needs[n].inside.len(),
+                }
+            })
+            .collect()
+    }
+
+    fn departement_rows(&self) -> Vec<DepartementRow> {
+        self.site
+            .departements
+            .iter()
+            .map(|d| DepartementRow {
+                nom: d.nom.clone(),
+                url: self.url(&urls::departement(&d.code)),
+                count: d.places.len(),
+            })
+            .collect()
+    }
+}
+
+/// Other places of the commune listed on a place's page, at most.
+const SAME_COMMUNE_MAX: usize = 10;
+
+/// Beyond this many départements, the menu links to the list of them.
+const MENU_DEPARTEMENTS: usize = 3;
+
+#[derive(Serialize)]
+struct DepartementRow {
+    nom: String,
+    url: String,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct DepartementView<'a> {
+    code: &'a str,
+    nom: &'a str,
+    region: &'a str,
+    nb_communes: usize,
+    nb_lieux: usize,
+    nb_communes_avec_lieu: usize,
+}
+
+#[derive(Serialize)]
+struct EpciView<'a> {
+    siren: &'a str,
+    nom: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    population: String,
+    nb_communes: usize,
+    nb_lieux: usize,
+}
+
+#[derive(Serialize)]
+struct CommuneView<'a> {
+    code: &'a str,
+    nom: &'a str,
+    codes_postaux: String,
+    population: String,
+    nb_lieux: usize,
+}
+
+#[derive(Serialize)]
+struct FreePageView<'a> {
+    titre: &'a str,
+    description: Option<&'a str>,
+    html: &'a str,
+    slug: &'a str,
+}
+
+#[derive(Serialize)]
+struct SituationGroup {
+    slug: &'static str,
+    label: &'static str,
+    lieux: Vec<PlaceSummary>,
+}
+
+/// One place page alone (for fuzzing and for quick previews).
+pub fn render_place(site: &Site, theme: &Theme, index: usize) -> Result<String, Error> {
+    let renderer = Renderer::new(site, theme, &RenderOptions::default())?;
+    let bytes = renderer.render(PageKey::Place(index), &mut Reads::default())?;
+    String::from_utf8(bytes).map_err(|e| Error::Internal(e.to_string()))
 }
 
 /// The host alone: long paths mean nothing to residents and break lines.
@@ -404,635 +1245,12 @@ fn display_url(url: &str) -> String {
     s.split(['/', '?', '#']).next().unwrap_or(s).to_string()
 }
 
-fn context(pairs: Vec<(&str, serde_json::Value)>) -> tera::Context {
-    let mut c = tera::Context::new();
-    for (k, v) in pairs {
-        c.insert(k, &v);
-    }
-    c
-}
-
-fn json<T: Serialize>(value: &T) -> serde_json::Value {
-    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
-}
-
-/// Renders every page of the site.
-/// Templates compiled once, and what every page shares.
-fn renderer<'a>(site: &'a Site, theme: &Theme, options: &RenderOptions) -> Result<Renderer<'a>, Error> {
-    let config = &site.config;
-    let base = config.base_path();
-    let tera = theme.tera()?;
-    let url = |p: &str| format!("{base}{p}");
-    let accessibility_page = site
-        .pages
-        .iter()
-        .find(|p| p.page.slug == "accessibilite")
-        .map(|p| url(&urls::page(&p.page.slug)));
-    let site_view = SiteView {
-        titre: &config.titre,
-        editeur: &config.editeur,
-        base: base.clone(),
-        base_url: config.base_url(),
-        contact_nom: &config.contact.nom,
-        contact_courriel: &config.contact.courriel,
-        contact_telephone: config
-            .contact
-            .telephone
-            .as_deref()
-            .and_then(text::normalize_phone)
-            .map(|p| phone(&p)),
-        accessibilite: &config.accessibilite,
-        accessibility_page,
-        logo: config
-            .logo
-            .as_ref()
-            .map(|l| url(&format!("static/{}", l.trim_start_matches('/')))),
-        logo_alt: config.logo_alt.as_deref().unwrap_or(""),
-        departements: site
-            .departements
-            .iter()
-            .map(|d| Link {
-                label: d.nom.clone(),
-                url: url(&urls::departement(&d.code)),
-            })
-            .collect(),
-        footer_pages: site
-            .pages
-            .iter()
-            .map(|p| Link {
-                label: p.page.titre.clone(),
-                url: url(&urls::page(&p.page.slug)),
-            })
-            .collect(),
-        live_reload: options.live_reload,
-        nb_lieux: site.places.len(),
-        attribution_territoires: crate::territories::ATTRIBUTION,
-    };
-    let mut site_context = tera::Context::new();
-    site_context.insert("site", &site_view);
-    site_context.insert("section", "");
-    site_context.insert("breadcrumbs", &Vec::<Link>::new());
-    Ok(Renderer {
-        site,
-        tera,
-        base: base.clone(),
-        site_context,
-        typologie: schema::vocabulary("typologie")
-            .ok_or_else(|| Error::Internal("vocabulaire typologie absent".into()))?,
-    })
-}
-
-/// One place page alone (for fuzzing and for quick previews).
-pub fn render_place(site: &Site, theme: &Theme, index: usize) -> Result<String, Error> {
-    let renderer = renderer(site, theme, &RenderOptions::default())?;
-    let view = renderer.place_view(index);
-    renderer.render("lieu.html", context(vec![("lieu", json(&view))]))
-}
-
-pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Result<Vec<OutputFile>, Error> {
-    let config = &site.config;
-    let base = config.base_path();
-    let url = |p: &str| format!("{base}{p}");
-    let renderer = renderer(site, theme, options)?;
-
-    let mut out = Vec::new();
-    let mut html = |path: String, body: String| {
-        out.push(OutputFile {
-            path,
-            bytes: body.into_bytes(),
-        })
-    };
-
-    // Home.
-    let all: Vec<usize> = (0..site.places.len()).collect();
-    let communes_with_place = site.communes.iter().filter(|c| !c.places.is_empty()).count();
-    html(
-        "index.html".into(),
-        renderer.render(
-            "index.html",
-            context(vec![
-                ("nb_communes", json(&site.communes.len())),
-                ("nb_communes_avec_lieu", json(&communes_with_place)),
-                ("nb_epcis", json(&site.epcis.len())),
-                ("services", json(&renderer.service_rows(&all))),
-            ]),
-        )?,
-    );
-
-    // All places, grouped by commune.
-    let mut groups: Vec<(&CommuneEntry, Vec<usize>)> = site
-        .communes
-        .iter()
-        .filter(|c| !c.places.is_empty())
-        .map(|c| (c, c.places.clone()))
-        .collect();
-    groups.sort_by_cached_key(|(c, _)| (text::fold(&c.nom), c.code.clone()));
-    let groups: Vec<CommuneGroup> = groups
-        .into_iter()
-        .map(|(c, places)| CommuneGroup {
-            commune: renderer.commune_link(c),
-            places: renderer.summaries(&places),
-        })
-        .collect();
-    html(
-        urls::index_file("lieux/"),
-        renderer.render(
-            "lieux.html",
-            context(vec![
-                ("groups", json(&groups)),
-                ("services", json(&renderer.service_rows(&all))),
-                ("section", json(&"lieux")),
-                (
-                    "breadcrumbs",
-                    renderer.crumbs(vec![Link {
-                        label: "Tous les lieux".into(),
-                        url: url("lieux/"),
-                    }]),
-                ),
-            ]),
-        )?,
-    );
-
-    // One page per place.
-    for i in 0..site.places.len() {
-        let view = renderer.place_view(i);
-        let trail: Vec<Link> = [view.departement.clone(), view.epci.clone(), Some(view.commune.clone())]
-            .into_iter()
-            .flatten()
-            .chain([Link {
-                label: view.nom.clone(),
-                url: view.url.clone(),
-            }])
-            .collect();
-        let page = context(vec![("breadcrumbs", renderer.crumbs(trail)), ("lieu", json(&view))]);
-        html(
-            urls::index_file(&urls::place(&view.id)),
-            renderer.render("lieu.html", page)?,
-        );
-    }
-
-    // One page per service.
-    // A service nobody offers gets no page: nothing would link to it.
-    for service in renderer.service_rows(&all).into_iter().filter(|s| s.count > 0) {
-        let label = service.label.clone();
-        let places: Vec<usize> = site
-            .departements
-            .iter()
-            .flat_map(|d| d.places.iter().copied())
-            .filter(|&i| site.places[i].lieu.services.contains(&label))
-            .collect();
-        html(
-            urls::index_file(&urls::service(&label)),
-            renderer.render(
-                "service.html",
-                context(vec![
-                    (
-                        "breadcrumbs",
-                        renderer.crumbs(vec![Link {
-                            label: label.clone(),
-                            url: service.url.clone(),
-                        }]),
-                    ),
-                    ("service", json(&service)),
-                    ("places", json(&renderer.summaries(&places))),
-                ]),
-            )?,
-        );
-    }
-
-    // Territories.
-    for d in &site.departements {
-        let epcis: Vec<EpciRow> = d
-            .epcis
-            .iter()
-            .map(|&i| {
-                let e = &site.epcis[i];
-                EpciRow {
-                    nom: e.nom.clone(),
-                    url: url(&urls::epci(&e.siren)),
-                    communes: e.communes.len(),
-                    count: e.places.len(),
-                }
-            })
-            .collect();
-        let view = json(&serde_json::json!({
-            "code": d.code, "nom": d.nom, "region": d.region,
-            "nb_communes": d.communes.len(), "nb_lieux": d.places.len(),
-            "nb_communes_avec_lieu": d.communes.iter().filter(|&&c| !site.communes[c].places.is_empty()).count(),
-        }));
-        html(
-            urls::index_file(&urls::departement(&d.code)),
-            renderer.render(
-                "departement.html",
-                context(vec![
-                    ("section", json(&"territoires")),
-                    (
-                        "breadcrumbs",
-                        renderer.crumbs(vec![Link {
-                            label: d.nom.clone(),
-                            url: url(&urls::departement(&d.code)),
-                        }]),
-                    ),
-                    ("departement", view),
-                    ("epcis", json(&epcis)),
-                    ("lettres", json(&by_initial(renderer.commune_rows(&d.communes)))),
-                    ("places", json(&renderer.summaries(&d.places))),
-                    ("services", json(&renderer.service_rows(&d.places))),
-                ]),
-            )?,
-        );
-    }
-    for e in &site.epcis {
-        let departements: Vec<Link> = {
-            let mut codes: Vec<&str> = e
-                .communes
-                .iter()
-                .map(|&c| site.communes[c].departement.as_str())
-                .collect();
-            codes.sort();
-            codes.dedup();
-            codes
-                .into_iter()
-                .filter_map(|c| site.departement_index(c))
-                .map(|i| &site.departements[i])
-                .map(|d| Link {
-                    label: d.nom.clone(),
-                    url: url(&urls::departement(&d.code)),
-                })
-                .collect()
-        };
-        let view = serde_json::json!({
-            "siren": e.siren, "nom": e.nom, "type": epci_kind_label(&e.kind), "population": format_thousands(e.population),
-            "nb_communes": e.communes.len(), "nb_lieux": e.places.len(),
-        });
-        html(
-            urls::index_file(&urls::epci(&e.siren)),
-            renderer.render(
-                "epci.html",
-                context(vec![
-                    ("section", json(&"territoires")),
-                    (
-                        "breadcrumbs",
-                        renderer.crumbs(
-                            departements
-                                .iter()
-                                .cloned()
-                                .chain([Link {
-                                    label: e.nom.clone(),
-                                    url: url(&urls::epci(&e.siren)),
-                                }])
-                                .collect(),
-                        ),
-                    ),
-                    ("epci", view),
-                    ("departements", json(&departements)),
-                    ("communes", json(&renderer.commune_rows(&e.communes))),
-                    ("places", json(&renderer.summaries(&e.places))),
-                    ("services", json(&renderer.service_rows(&e.places))),
-                ]),
-            )?,
-        );
-    }
-    for c in &site.communes {
-        let epci = c
-            .epci_siren
-            .as_deref()
-            .and_then(|s| site.epci_index(s))
-            .map(|i| &site.epcis[i])
-            .map(|e| Link {
-                label: e.nom.clone(),
-                url: url(&urls::epci(&e.siren)),
-            });
-        let departement = site
-            .departement_index(&c.departement)
-            .map(|i| &site.departements[i])
-            .map(|d| Link {
-                label: d.nom.clone(),
-                url: url(&urls::departement(&d.code)),
-            });
-        let nearest: Vec<PlaceSummary> = c.nearest.iter().map(|&(i, km)| renderer.summary(i, Some(km))).collect();
-        let view = serde_json::json!({
-            "code": c.code, "nom": c.nom, "codes_postaux": c.codes_postaux.join(", "),
-            "population": format_thousands(c.population), "nb_lieux": c.places.len(),
-        });
-        html(
-            urls::index_file(&urls::commune(&c.slug)),
-            renderer.render(
-                "commune.html",
-                context(vec![
-                    ("section", json(&"territoires")),
-                    (
-                        "breadcrumbs",
-                        renderer.crumbs(
-                            [departement.clone(), epci.clone(), Some(renderer.commune_link(c))]
-                                .into_iter()
-                                .flatten()
-                                .collect(),
-                        ),
-                    ),
-                    ("commune", view),
-                    ("epci", json(&epci)),
-                    ("departement", json(&departement)),
-                    ("places", json(&renderer.summaries(&c.places))),
-                    ("nearest", json(&nearest)),
-                ]),
-            )?,
-        );
-    }
-
-    // Free pages.
-    for p in &site.pages {
-        let view = serde_json::json!({ "titre": p.page.titre, "description": p.page.description, "html": p.html, "slug": p.page.slug });
-        let trail = vec![Link {
-            label: p.page.titre.clone(),
-            url: url(&urls::page(&p.page.slug)),
-        }];
-        html(
-            urls::index_file(&urls::page(&p.page.slug)),
-            renderer.render(
-                "page.html",
-                context(vec![("breadcrumbs", renderer.crumbs(trail)), ("page", view)]),
-            )?,
-        );
-    }
-
-    // Search: the form is shown by recherche.js; without it, the page lists
-    // places by service and by commune.
-    let facets = crate::search::facets();
-    let groups_json = json(&groups);
-    html(
-        urls::index_file("recherche/"),
-        renderer.render(
-            "recherche.html",
-            context(vec![
-                ("section", json(&"recherche")),
-                (
-                    "breadcrumbs",
-                    renderer.crumbs(vec![Link {
-                        label: "Chercher".into(),
-                        url: url("recherche/"),
-                    }]),
-                ),
-                ("facettes", json(&facets)),
-                ("catalogue", json(&url("donnees/recherche/index.json"))),
-                ("services", json(&renderer.service_rows(&all))),
-                ("groups", groups_json.clone()),
-            ]),
-        )?,
-    );
-
-    // Map: Leaflet draws donnees/lieux.geojson; the same places are listed as text.
-    let points: Vec<crate::territories::LatLon> = site.communes.iter().filter_map(|c| c.point).collect();
-    let bounds = points.iter().fold(None::<[f64; 4]>, |b, p| {
-        Some(match b {
-            None => [p.lon, p.lat, p.lon, p.lat],
-            Some([w, s, e, n]) => [w.min(p.lon), s.min(p.lat), e.max(p.lon), n.max(p.lat)],
-        })
-    });
-    html(
-        urls::index_file("carte/"),
-        renderer.render(
-            "carte.html",
-            context(vec![
-                ("section", json(&"carte")),
-                (
-                    "breadcrumbs",
-                    renderer.crumbs(vec![Link {
-                        label: "Carte".into(),
-                        url: url("carte/"),
-                    }]),
-                ),
-                ("geojson", json(&url("donnees/lieux.geojson"))),
-                ("tuiles", json(&config.carte.tuiles)),
-                ("attribution", json(&config.carte.attribution)),
-                ("zoom_max", json(&config.carte.zoom_max)),
-                (
-                    "limites",
-                    json(&bounds.map(|b| serde_json::to_string(&b).unwrap_or_default())),
-                ),
-                ("groups", groups_json),
-                (
-                    "nb_sans_coordonnees",
-                    json(&site.places.iter().filter(|p| !p.has_own_coordinates).count()),
-                ),
-            ]),
-        )?,
-    );
-
-    render_orientation(&renderer, &mut html)?;
-
-    html("404.html".into(), renderer.render("404.html", tera::Context::new())?);
-    html(
-        urls::index_file("hors-ligne/"),
-        renderer.render("hors-ligne.html", tera::Context::new())?,
-    );
-
-    let page_urls: Vec<String> = {
-        let mut v: Vec<String> = out
-            .iter()
-            // The offline page is for the service worker, not for search engines.
-            .filter(|f| f.path.ends_with("index.html") && !f.path.starts_with("hors-ligne/"))
-            .map(|f| format!("{}{}", config.base_url(), f.path.trim_end_matches("index.html")))
-            .collect();
-        v.sort();
-        v
-    };
-    let mut tail = vec![
-        OutputFile {
-            path: "sitemap.xml".into(),
-            bytes: renderer
-                .render("sitemap.xml", context(vec![("urls", json(&page_urls))]))?
-                .into_bytes(),
-        },
-        OutputFile {
-            path: "robots.txt".into(),
-            bytes: renderer.render("robots.txt", tera::Context::new())?.into_bytes(),
-        },
-        OutputFile {
-            path: "static/couleurs.css".into(),
-            bytes: renderer
-                .render(
-                    "couleurs.css",
-                    context(vec![
-                        ("principale", json(&css_colour(&config.couleurs.principale))),
-                        ("accent", json(&css_colour(&config.couleurs.accent))),
-                    ]),
-                )?
-                .into_bytes(),
-        },
-    ];
-    out.append(&mut tail);
-    Ok(out)
-}
-
 #[derive(Serialize)]
 struct Choice {
     label: String,
     detail: String,
     url: String,
     count: usize,
-}
-
-/// The guided path: need → situation → intercommunalité → places.
-fn render_orientation(renderer: &Renderer<'_>, html: &mut impl FnMut(String, String)) -> Result<(), Error> {
-    use crate::orientation::{NEEDS, SITUATIONS, offers, results};
-    let site = renderer.site;
-    let url = |p: &str| renderer.url(p);
-    let start = Link {
-        label: "De quoi avez-vous besoin ?".into(),
-        url: url("orientation/"),
-    };
-    let needs: Vec<Choice> = NEEDS
-        .iter()
-        .map(|n| Choice {
-            label: n.label.into(),
-            detail: n.example.into(),
-            url: url(&format!("orientation/{}/", n.slug)),
-            count: (0..site.places.len()).filter(|&p| offers(site, p, n)).count(),
-        })
-        .filter(|c| c.count > 0)
-        .collect();
-    html(
-        "orientation/index.html".into(),
-        renderer.render(
-            "orientation.html",
-            context(vec![
-                ("section", json(&"orientation")),
-                ("breadcrumbs", renderer.crumbs(vec![start.clone()])),
-                ("choix", json(&needs)),
-            ]),
-        )?,
-    );
-    for need in NEEDS {
-        let offering: Vec<usize> = (0..site.places.len()).filter(|&p| offers(site, p, need)).collect();
-        if offering.is_empty() {
-            continue;
-        }
-        let need_link = Link {
-            label: need.label.into(),
-            url: url(&format!("orientation/{}/", need.slug)),
-        };
-        let situations: Vec<Choice> = SITUATIONS
-            .iter()
-            .map(|s| Choice {
-                label: s.label.into(),
-                detail: String::new(),
-                url: url(&format!("orientation/{}/{}/", need.slug, s.slug)),
-                count: offering
-                    .iter()
-                    .filter(|&&p| crate::orientation::is_adapted(site, p, s))
-                    .count(),
-            })
-            .collect();
-        html(
-            format!("orientation/{}/index.html", need.slug),
-            renderer.render(
-                "orientation-situation.html",
-                context(vec![
-                    ("section", json(&"orientation")),
-                    ("breadcrumbs", renderer.crumbs(vec![start.clone(), need_link.clone()])),
-                    ("besoin", json(&need.label)),
-                    ("choix", json(&situations)),
-                ]),
-            )?,
-        );
-        for situation in SITUATIONS {
-            let situation_url = format!("orientation/{}/{}/", need.slug, situation.slug);
-            let situation_link = Link {
-                label: situation.label.into(),
-                url: url(&situation_url),
-            };
-            let epcis: Vec<Choice> = site
-                .departements
-                .iter()
-                .flat_map(|d| d.epcis.iter().copied())
-                .map(|e| {
-                    let epci = &site.epcis[e];
-                    let mut communes: Vec<&str> =
-                        epci.communes.iter().map(|&c| site.communes[c].nom.as_str()).collect();
-                    communes.dedup();
-                    Choice {
-                        label: epci.nom.clone(),
-                        detail: communes.join(", "),
-                        url: url(&format!("{situation_url}{}/", epci.siren)),
-                        count: epci.places.iter().filter(|&&p| offers(site, p, need)).count(),
-                    }
-                })
-                .collect();
-            html(
-                format!("{situation_url}index.html"),
-                renderer.render(
-                    "orientation-territoire.html",
-                    context(vec![
-                        ("section", json(&"orientation")),
-                        (
-                            "breadcrumbs",
-                            renderer.crumbs(vec![start.clone(), need_link.clone(), situation_link.clone()]),
-                        ),
-                        ("besoin", json(&need.label)),
-                        ("situation", json(&situation.label)),
-                        ("choix", json(&epcis)),
-                    ]),
-                )?,
-            );
-            for d in &site.departements {
-                for &e in &d.epcis {
-                    let epci = &site.epcis[e];
-                    let found = results(site, e, need, situation, site.config.lieux_proches);
-                    let places: Vec<serde_json::Value> = found
-                        .inside
-                        .iter()
-                        .map(|&p| {
-                            serde_json::json!({
-                                "lieu": renderer.summary(p, None),
-                                "adapte": crate::orientation::is_adapted(site, p, situation),
-                            })
-                        })
-                        .collect();
-                    let nearby: Vec<PlaceSummary> = found
-                        .nearby
-                        .iter()
-                        .map(|&(p, km)| renderer.summary(p, Some(km)))
-                        .collect();
-                    let page_url = format!("{situation_url}{}/", epci.siren);
-                    html(
-                        format!("{page_url}index.html"),
-                        renderer.render(
-                            "orientation-resultats.html",
-                            context(vec![
-                                ("section", json(&"orientation")),
-                                (
-                                    "breadcrumbs",
-                                    renderer.crumbs(vec![
-                                        start.clone(),
-                                        need_link.clone(),
-                                        situation_link.clone(),
-                                        Link {
-                                            label: epci.nom.clone(),
-                                            url: url(&page_url),
-                                        },
-                                    ]),
-                                ),
-                                ("besoin", json(&need.label)),
-                                ("situation", json(&situation.label)),
-                                ("avec_situation", json(&!situation.values.is_empty())),
-                                (
-                                    "territoire",
-                                    json(&Link {
-                                        label: epci.nom.clone(),
-                                        url: url(&urls::epci(&epci.siren)),
-                                    }),
-                                ),
-                                ("lieux", json(&places)),
-                                ("proches", json(&nearby)),
-                            ]),
-                        )?,
-                    );
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 #[derive(Serialize)]
@@ -1096,7 +1314,7 @@ pub fn format_thousands(n: u64) -> String {
 /// The service worker, at the root of the site so that its scope is the
 /// whole site. `version` identifies the build's content.
 pub fn render_service_worker(site: &Site, theme: &Theme, version: &str) -> Result<OutputFile, Error> {
-    let tera = theme.tera()?;
+    let tera = theme.compile()?.tera;
     let mut context = tera::Context::new();
     context.insert("version", version);
     context.insert("base", &site.config.base_path());
@@ -1110,6 +1328,37 @@ pub fn render_service_worker(site: &Site, theme: &Theme, version: &str) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Templates minified once give the same pages, once minified, as
+    /// templates rendered as written: the minifier has nothing left to
+    /// change in what they mean.
+    #[test]
+    fn minified_templates_give_the_same_pages() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (site, _) = crate::pipeline::prepare(root, None).expect("the demo builds");
+        let theme = Theme::embedded_default();
+        let fast = Renderer::new(&site, &theme, &RenderOptions::default()).unwrap();
+        assert!(!fast.minify_pages, "the default theme is minified as templates");
+        let mut slow = Renderer::new(&site, &theme, &RenderOptions::default()).unwrap();
+        slow.tera = theme.tera_unminified().unwrap();
+        slow.minify_pages = true;
+        let mut compared = 0;
+        for key in page_keys(&site) {
+            if !output_path(&site, key).ends_with(".html") {
+                continue;
+            }
+            let a = crate::theme::minify_page(&fast.render(key, &mut Reads::default()).unwrap());
+            let b = slow.render(key, &mut Reads::default()).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&a),
+                String::from_utf8_lossy(&b),
+                "{}",
+                output_path(&site, key)
+            );
+            compared += 1;
+        }
+        assert!(compared > 600, "{compared} pages compared");
+    }
 
     #[test]
     fn french_formats() {

@@ -82,6 +82,7 @@ pub fn serve(options: ServeOptions) -> Result<(), Error> {
         output: options.output.clone(),
         base_url: Some(format!("http://{address}/")),
         render: RenderOptions { live_reload: true },
+        threads: None,
     };
     let output = build_options.output_dir();
     let state = Arc::new(Mutex::new(BuildState::default()));

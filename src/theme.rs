@@ -67,17 +67,149 @@ impl Theme {
         }
     }
 
-    /// Compiles every template once.
-    pub fn tera(&self) -> Result<tera::Tera, Error> {
+    /// Compiles every template once. HTML templates are minified here,
+    /// once, rather than every page after rendering: on a national site that
+    /// is the difference between minifying 30 templates and 100,000 pages.
+    pub fn compile(&self) -> Result<CompiledTheme, Error> {
+        let mut sources: Vec<(&str, std::borrow::Cow<'_, str>)> = Vec::with_capacity(self.templates.len());
+        let mut preminified = true;
+        for (name, source) in &self.templates {
+            if name.ends_with(".html") {
+                match minify_template(source) {
+                    Some(small) => sources.push((name, small.into())),
+                    None => {
+                        preminified = false;
+                        sources.push((name, source.as_str().into()));
+                    }
+                }
+            } else {
+                sources.push((name, source.as_str().into()));
+            }
+        }
+        if preminified {
+            let mut check = tera::Tera::default();
+            if check
+                .add_raw_templates(sources.iter().map(|(k, v)| (*k, v.as_ref())))
+                .is_err()
+            {
+                preminified = false;
+            }
+        }
+        if !preminified {
+            // One template could not be minified safely: pages mix raw and
+            // minified parts, so each page is minified after rendering instead.
+            sources = self
+                .templates
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str().into()))
+                .collect();
+        }
         let mut tera = tera::Tera::default();
-        tera.add_raw_templates(self.templates.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        tera.add_raw_templates(sources.iter().map(|(k, v)| (*k, v.as_ref())))
             .map_err(|e| crate::error::from_tera("thème", &e))?;
         // HTML escaping turns `/` into `&#x2F;`: right for HTML, noise in
         // XML, which gets its own five-entity filter instead.
         tera.autoescape_on(vec![".html", ".svg"]);
+        tera.set_escape_fn(escape_html);
+        tera.register_filter("xml", xml_filter);
+        Ok(CompiledTheme { tera, preminified })
+    }
+
+    /// The templates compiled as written, never minified (for tests that
+    /// compare both ways).
+    pub fn tera_unminified(&self) -> Result<tera::Tera, Error> {
+        let mut tera = tera::Tera::default();
+        tera.add_raw_templates(self.templates.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map_err(|e| crate::error::from_tera("thème", &e))?;
+        tera.autoescape_on(vec![".html", ".svg"]);
+        tera.set_escape_fn(escape_html);
         tera.register_filter("xml", xml_filter);
         Ok(tera)
     }
+}
+
+/// Templates ready to render, and whether their HTML is already minified.
+pub struct CompiledTheme {
+    pub tera: tera::Tera,
+    /// False when some template could not be minified as a template: then
+    /// every rendered page goes through [`minify_page`].
+    pub preminified: bool,
+}
+
+fn minify_config(template: bool) -> minify_html::Cfg {
+    let mut cfg = minify_html::Cfg::new();
+    cfg.keep_closing_tags = true;
+    cfg.keep_html_and_head_opening_tags = true;
+    cfg.keep_comments = false;
+    cfg.preserve_brace_template_syntax = template;
+    cfg
+}
+
+/// A rendered page, minified.
+pub fn minify_page(html: &[u8]) -> Vec<u8> {
+    minify_html::minify(html, &minify_config(false))
+}
+
+/// The template minified with its Tera tags kept verbatim, or `None` when
+/// the minifier could not keep them: a tag inside an HTML tag
+/// (`<a{% if x %} class="y"{% endif %}>`) or in a tag name reads as
+/// attributes to it. Then the template is used as written.
+pub fn minify_template(source: &str) -> Option<String> {
+    let out = String::from_utf8(minify_html::minify(source.as_bytes(), &minify_config(true))).ok()?;
+    // The minifier may reorder a tag's attributes, so tags are compared as a
+    // multiset; a tag cut in two or merged would not match. The compiled
+    // result is checked by `compile`, and pages of both forms are compared
+    // in the tests.
+    let mut before = template_tags(source);
+    let mut after = template_tags(&out);
+    before.sort_unstable();
+    after.sort_unstable();
+    (before == after).then_some(out)
+}
+
+/// Every `{{ … }}`, `{% … %}` and `{# … #}` of a template, in order.
+fn template_tags(source: &str) -> Vec<&str> {
+    let mut tags = Vec::new();
+    let mut rest = source;
+    let mut offset = 0;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let close = match after.as_bytes().first() {
+            Some(b'{') => Some("}}"),
+            Some(b'%') => Some("%}"),
+            Some(b'#') => Some("#}"),
+            _ => None,
+        };
+        let next = match close.and_then(|c| after[1..].find(c).map(|end| (c, end))) {
+            Some((c, end)) => {
+                let tag_end = start + 2 + end + c.len();
+                tags.push(&source[offset + start..offset + tag_end]);
+                tag_end
+            }
+            None => start + 1,
+        };
+        offset += next;
+        rest = &rest[next..];
+    }
+    tags
+}
+
+/// The five characters that matter in HTML text and quoted attributes.
+/// Tera's default also escapes `/`, which pages minified once as templates
+/// would then carry as `&#x2F;` in every address.
+pub fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn xml_filter(value: &tera::Value, _: &std::collections::HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
@@ -113,6 +245,43 @@ mod tests {
             xml_escape("https://a.fr/?a=1&b=<2>'\""),
             "https://a.fr/?a=1&amp;b=&lt;2&gt;&apos;&quot;"
         );
+    }
+
+    #[test]
+    fn templates_are_minified_only_when_their_tags_survive() {
+        let ok =
+            minify_template("<ul>\n  {%- for p in places %}\n  <li class=\"a\">{{ p }}</li>\n{% endfor %}\n</ul>\n");
+        assert_eq!(
+            ok.as_deref(),
+            Some("<ul>{%- for p in places %} <li class=a>{{ p }}</li>{% endfor %}</ul>")
+        );
+        assert_eq!(
+            minify_template("<a href=\"x\"{% if y %} class=\"z\"{% endif %}>t</a>"),
+            None
+        );
+        assert_eq!(
+            minify_template("<a title=\"{% if a == \"b\" %}c{% endif %}\">t</a>"),
+            None
+        );
+        assert_eq!(minify_template("<{{ h }} class=\"t\">x</{{ h }}>"), None);
+        assert_eq!(
+            template_tags("a {{ b }} {% c %}{# d #} { e }"),
+            vec!["{{ b }}", "{% c %}", "{# d #}"]
+        );
+    }
+
+    #[test]
+    fn the_default_theme_is_minified_as_templates() {
+        let theme = Theme::embedded_default();
+        for (name, source) in &theme.templates {
+            if name.ends_with(".html") {
+                assert!(
+                    minify_template(source).is_some(),
+                    "{name} cannot be minified as a template"
+                );
+            }
+        }
+        assert!(theme.compile().unwrap().preminified);
     }
 
     #[test]

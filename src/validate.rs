@@ -876,10 +876,12 @@ pub fn validate_place_file(file: &ContentFile, ctx: &Context<'_>) -> (Option<Val
 /// Validates every place file, then what only shows across files: two files
 /// claiming the same id, even after case folding and Unicode normalisation.
 pub fn validate_places(files: &[ContentFile], ctx: &Context<'_>) -> (Vec<ValidPlace>, Vec<Diagnostic>) {
+    use rayon::prelude::*;
+    let checked: Vec<(Option<ValidPlace>, Vec<Diagnostic>)> =
+        files.par_iter().map(|file| validate_place_file(file, ctx)).collect();
     let mut places = Vec::new();
     let mut diagnostics = Vec::new();
-    for file in files {
-        let (place, diags) = validate_place_file(file, ctx);
+    for (place, diags) in checked {
         diagnostics.extend(diags);
         places.extend(place);
     }

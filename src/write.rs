@@ -14,27 +14,81 @@ const OLD_PREFIX: &str = ".annuaire-ancien-";
 
 /// Writes `files` as the new content of `output`.
 pub fn write_site(output: &Path, files: &[OutputFile]) -> Result<(), Error> {
-    let parent = output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    let name = output
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "public".into());
-    remove_leftovers(parent, &name);
-
-    let staging = parent.join(format!("{STAGING_PREFIX}{name}-{}", std::process::id()));
-    std::fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
-    let result = write_all(&staging, files).and_then(|()| {
-        pause_for_tests();
-        swap_in(&staging, output, parent, &name)
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
+    let staging = Staging::create(output)?;
+    for file in files {
+        staging.put(&file.path, &file.bytes)?;
     }
-    result
+    staging.commit()
+}
+
+/// A new site being written beside the output, file by file, as pages are
+/// rendered (from several threads at once): the whole site is never held
+/// in memory. [`Staging::commit`] swaps it in; dropping it uncommitted
+/// removes it and leaves the output as it was.
+pub struct Staging {
+    dir: PathBuf,
+    output: PathBuf,
+    parent: PathBuf,
+    name: String,
+    committed: bool,
+}
+
+impl Staging {
+    pub fn create(output: &Path) -> Result<Staging, Error> {
+        let parent = output
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        let name = output
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "public".into());
+        remove_leftovers(&parent, &name);
+        let dir = parent.join(format!("{STAGING_PREFIX}{name}-{}", std::process::id()));
+        std::fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+        Ok(Staging {
+            dir,
+            output: output.to_path_buf(),
+            parent,
+            name,
+            committed: false,
+        })
+    }
+
+    /// Writes one file; a later `put` of the same path replaces it.
+    pub fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Error> {
+        let rel = safe_relative(path).ok_or_else(|| Error::Internal(format!("chemin de sortie refusé : {path}")))?;
+        let full = self.dir.join(&rel);
+        match std::fs::write(&full, bytes) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // Its folder does not exist yet: one `mkdir -p` per new folder,
+                // not one per file.
+                if let Some(parent) = full.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                }
+                std::fs::write(&full, bytes).map_err(|e| Error::io(&full, e))
+            }
+            Err(e) => Err(Error::io(&full, e)),
+        }
+    }
+
+    pub fn commit(mut self) -> Result<(), Error> {
+        pause_for_tests();
+        swap_in(&self.dir, &self.output, &self.parent, &self.name)?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
 }
 
 /// Test hook: `ANNUAIRE_PAUSE_AVANT_ECHANGE=<ms>` waits with everything
@@ -47,22 +101,6 @@ fn pause_for_tests() {
     {
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
-}
-
-fn write_all(dir: &Path, files: &[OutputFile]) -> Result<(), Error> {
-    let mut created: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
-    for file in files {
-        let rel = safe_relative(&file.path)
-            .ok_or_else(|| Error::Internal(format!("chemin de sortie refusé : {}", file.path)))?;
-        let path = dir.join(&rel);
-        if let Some(parent) = path.parent()
-            && created.insert(parent.to_path_buf())
-        {
-            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-        }
-        std::fs::write(&path, &file.bytes).map_err(|e| Error::io(&path, e))?;
-    }
-    Ok(())
 }
 
 /// Only plain relative paths may be written: no `..`, no root, no drive.

@@ -606,3 +606,31 @@ fn two_builds_are_byte_identical() {
         .collect();
     assert!(differing.is_empty(), "files differ between two builds: {differing:?}");
 }
+
+/// Rendering in parallel must not show in the output: the demo built on
+/// four threads and on one is the same, byte for byte.
+#[test]
+fn parallel_and_single_threaded_builds_are_identical() {
+    let dir = tempdir();
+    let root = repo_root();
+    let mut trees = Vec::new();
+    for jobs in ["1", "4"] {
+        let out = dir.path().join(format!("public-{jobs}"));
+        let run = annuaire(&[
+            "build",
+            "--root",
+            path_arg(&root),
+            "--output",
+            path_arg(&out),
+            "--jobs",
+            jobs,
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        trees.push(read_tree(&out));
+    }
+    assert!(trees[0].len() > 600);
+    assert_eq!(trees[0].keys().collect::<Vec<_>>(), trees[1].keys().collect::<Vec<_>>());
+    for (path, bytes) in &trees[0] {
+        assert!(&trees[1][path] == bytes, "{path} differs");
+    }
+}

@@ -114,9 +114,8 @@ export function templatePages() {
     { name: 'recherche', path: 'recherche/', status: 200 },
     { name: 'carte', path: 'carte/', status: 200 },
     { name: 'orientation-besoin', path: 'orientation/', status: 200 },
-    { name: 'orientation-situation', path: 'orientation/demarches/', status: 200 },
-    { name: 'orientation-territoire', path: 'orientation/demarches/seniors/', status: 200 },
-    { name: 'orientation-resultats', path: `orientation/demarches/seniors/${epci}/`, status: 200 },
+    { name: 'orientation-territoire', path: 'orientation/demarches/', status: 200 },
+    { name: 'orientation-resultats', path: `orientation/demarches/${epci}/`, status: 200 },
     { name: 'hors-ligne', path: 'hors-ligne/', status: 200 },
   ];
   return cachedPages;
