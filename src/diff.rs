@@ -22,13 +22,6 @@ pub enum Value {
 }
 
 impl Value {
-    fn items(&self) -> Vec<String> {
-        match self {
-            Value::Text(t) => vec![t.clone()],
-            Value::List(l) => l.clone(),
-        }
-    }
-
     fn joined(&self) -> String {
         match self {
             Value::Text(t) => t.clone(),

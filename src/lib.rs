@@ -9,6 +9,7 @@ pub mod colour;
 pub mod config;
 pub mod diagnostics;
 pub mod diff;
+pub mod embed;
 pub mod enrich;
 pub mod error;
 pub mod export;

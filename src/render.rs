@@ -837,6 +837,15 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
         v.sort();
         v
     };
+    // --- Embeddable views (integrer/), after the sitemap on purpose: see crate::embed.
+    for page in crate::embed::pages(site) {
+        let body = renderer.render(page.template, context(page.values))?;
+        out.push(OutputFile {
+            path: page.path,
+            bytes: body.into_bytes(),
+        });
+    }
+    // --- End of embeddable views.
     let mut tail = vec![
         OutputFile {
             path: "sitemap.xml".into(),
