@@ -35,8 +35,13 @@ impl Value {
 pub struct Snapshot {
     /// `content/lieux/<id>.md`, the key places are matched by.
     pub path: String,
-    /// Field name → value; absent and empty fields are left out.
+    /// Field name → validated value (a valid file only); absent and empty
+    /// fields are left out.
     pub fields: BTreeMap<String, Value>,
+    /// Field name → value as written in the file: what a file with errors
+    /// is compared on, on both sides, so that a phone normalised on one side
+    /// and raw on the other never shows as a change.
+    pub raw: BTreeMap<String, Value>,
     /// The errors `annuaire check` reports for this file (messages with their
     /// line). A file with errors is compared on the values as written.
     pub errors: Vec<String>,
@@ -44,7 +49,8 @@ pub struct Snapshot {
 
 impl Snapshot {
     fn text(&self, field: &str) -> Option<&str> {
-        match self.fields.get(field) {
+        let fields = if self.errors.is_empty() { &self.fields } else { &self.raw };
+        match fields.get(field) {
             Some(Value::Text(t)) => Some(t),
             _ => None,
         }
@@ -74,14 +80,16 @@ pub fn unreadable_snapshot(path: &str, problem: &str) -> Snapshot {
     Snapshot {
         path: path.to_string(),
         fields: BTreeMap::new(),
+        raw: BTreeMap::new(),
         errors: vec![problem.to_string()],
     }
 }
 
-/// Reads one place file the way `check` does. A valid place is compared on
-/// its validated values (a phone written `05 59…` or `+33 5 59…` is the same
-/// phone); a place with errors on the values as written, so that a partner's
-/// broken file is still shown field by field.
+/// Reads one place file the way `check` does. Two valid versions are
+/// compared on their validated values (a phone written `05 59…` or
+/// `+33 5 59…` is the same phone); when either has errors, both are compared
+/// on the values as written, so that a partner's broken file is still shown
+/// field by field.
 pub fn snapshot(file: &ContentFile, ctx: &Context<'_>) -> Snapshot {
     let path = file.path.to_string_lossy().replace('\\', "/");
     let (place, diagnostics) = validate::validate_place_file(file, ctx);
@@ -109,9 +117,15 @@ pub fn snapshot(file: &ContentFile, ctx: &Context<'_>) -> Snapshot {
                 }
             }
         }
-        _ => fields = raw_fields(&file.text, &file.path),
+        _ => {}
     }
-    Snapshot { path, fields, errors }
+    let raw = raw_fields(&file.text, &file.path);
+    Snapshot {
+        path,
+        fields,
+        raw,
+        errors,
+    }
 }
 
 /// The front matter's values as typed, and the body; or, when even the
@@ -241,6 +255,11 @@ pub fn compare(base: &str, before: &[Snapshot], after: &[Snapshot]) -> PlaceDiff
 }
 
 fn field_changes(old: &Snapshot, new: &Snapshot) -> Vec<FieldChange> {
+    let (old_fields, new_fields) = if old.errors.is_empty() && new.errors.is_empty() {
+        (&old.fields, &new.fields)
+    } else {
+        (&old.raw, &new.raw)
+    };
     // Schema order first (the order of the form partners fill), then
     // unknown keys of broken files, alphabetically.
     let mut names: Vec<String> = schema::schema()
@@ -248,10 +267,9 @@ fn field_changes(old: &Snapshot, new: &Snapshot) -> Vec<FieldChange> {
         .map(str::to_string)
         .chain(std::iter::once(WHOLE_FILE.to_string()))
         .collect();
-    let mut others: Vec<&String> = old
-        .fields
+    let mut others: Vec<&String> = old_fields
         .keys()
-        .chain(new.fields.keys())
+        .chain(new_fields.keys())
         .filter(|k| !names.contains(k))
         .collect();
     others.sort();
@@ -259,8 +277,8 @@ fn field_changes(old: &Snapshot, new: &Snapshot) -> Vec<FieldChange> {
     names.extend(others.into_iter().cloned());
     let mut changes = Vec::new();
     for name in names {
-        let before = old.fields.get(&name);
-        let after = new.fields.get(&name);
+        let before = old_fields.get(&name);
+        let after = new_fields.get(&name);
         if before == after {
             continue;
         }
@@ -657,13 +675,18 @@ mod tests {
 
     #[test]
     fn an_invalid_file_is_compared_on_its_values_as_written() {
-        let before = [snap(&place("a", ""))];
+        let before = [snap(&place("a", "telephone: 05 59 27 15 72\n"))];
         let broken = snap(&place("a", "telephone: 05 59\nservices:\n  - Aide aux demarches\n"));
         assert!(!broken.errors.is_empty());
         let diff = compare("main", &before, std::slice::from_ref(&broken));
         let c = &diff.changed[0];
         let fields: Vec<&str> = c.changes.iter().map(|c| c.field.as_str()).collect();
         assert_eq!(fields, ["telephone", "services"]);
+        // Both sides as written, not « +33559271572 » against « 05 59 ».
+        assert_eq!(
+            sentence(&c.changes[0], &plain),
+            "téléphone changé de « 05 59 27 15 72 » à « 05 59 »"
+        );
         assert_eq!(
             validity_note(c).unwrap(),
             format!("la fiche a maintenant {} erreurs : lancez « annuaire check » pour le détail", broken.errors.len())
@@ -711,6 +734,7 @@ mod tests {
         let before = [snap(&place("a", ""))];
         let mut after = snap(&place("a", ""));
         after.fields.insert("nom".into(), Value::Text("<script>**X**".into()));
+        after.raw.insert("nom".into(), Value::Text("<script>**X**".into()));
         let md = render_markdown(&compare("main", &before, &[after]));
         assert!(md.contains("**&lt;script&gt;\\*\\*X\\*\\*, Pau**"), "{md}");
         assert!(!md.contains("<script>"), "{md}");
