@@ -286,7 +286,23 @@ fn shell_words(line: &str, var: &dyn Fn(&str) -> String) -> Vec<Token> {
             word.push_str(&var(name));
             *i += end + 3;
         } else if rest.starts_with('(') {
-            panic!("command substitution is not supported by this test: {line}");
+            // Command substitution: a marker, which fails the test only if
+            // it ends up in an `annuaire` command.
+            let mut depth = 0;
+            let mut end = 0;
+            for (n, c) in rest.char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                if depth == 0 {
+                    end = n;
+                    break;
+                }
+            }
+            word.push_str("\u{0}$(…)\u{0}");
+            *i += rest[..=end].chars().count() + 1;
         } else {
             let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
             assert!(!name.is_empty(), "a lone $ in {line}");
@@ -297,11 +313,20 @@ fn shell_words(line: &str, var: &dyn Fn(&str) -> String) -> Vec<Token> {
     while i < chars.len() {
         let c = chars[i];
         match c {
-            ' ' | '\t' | '\n' => {
+            ' ' | '\t' => {
                 if in_word {
                     tokens.push(Token::Word(std::mem::take(&mut word)));
                     in_word = false;
                 }
+                i += 1;
+            }
+            // An unescaped line break ends a command, like `;`.
+            '\n' => {
+                if in_word {
+                    tokens.push(Token::Word(std::mem::take(&mut word)));
+                    in_word = false;
+                }
+                tokens.push(Token::Operator(";".into()));
                 i += 1;
             }
             '\'' => {
@@ -374,9 +399,14 @@ fn annuaire_commands(script: &str, var: &dyn Fn(&str) -> String) -> Vec<Vec<Stri
     let mut commands = Vec::new();
     let mut current: Vec<String> = Vec::new();
     let mut after_redirect = false;
-    let mut flush = |current: &mut Vec<String>, commands: &mut Vec<Vec<String>>| {
-        if current.first().map(String::as_str) == Some("annuaire") {
-            commands.push(current[1..].to_vec());
+    let flush = |current: &mut Vec<String>, commands: &mut Vec<Vec<String>>| {
+        // Reserved words before a command: `then annuaire check`.
+        let start = current
+            .iter()
+            .position(|w| !["then", "do", "else", "if", "while", "until", "!", "{", "("].contains(&w.as_str()))
+            .unwrap_or(current.len());
+        if current.get(start).map(String::as_str) == Some("annuaire") {
+            commands.push(current[start + 1..].to_vec());
         }
         current.clear();
     };
@@ -413,6 +443,9 @@ fn shell_word_splitting_of_this_test() {
         [vec!["build", "--base-url", "<steps.pages.outputs.base_url>/"]]
     );
     assert_eq!(annuaire_commands("if x; then annuaire check; fi", &var), [vec!["check"]]);
+    let substituted = annuaire_commands("n=$(gh list --json x)\nannuaire diff \"$(git rev-parse HEAD)\"", &var);
+    assert_eq!(substituted.len(), 1);
+    assert!(substituted[0][1].contains('\u{0}'), "a substitution is never taken for a value");
 }
 
 fn git(dir: &Path, args: &[&str]) -> String {
