@@ -134,7 +134,8 @@ fn readme_example_publishes_under_a_sub_path() {
     // The README's build line, with the local server's address.
     let build_line = build_line.replace("https://www.exemple.fr/annuaire/", &base_url);
     let mut args: Vec<&str> = build_line.split_whitespace().skip(1).collect();
-    args.extend(["--root", path_arg(&fixture("minimal")), "--output", path_arg(&public)]);
+    let minimal = fixture("minimal");
+    args.extend(["--root", path_arg(&minimal), "--output", path_arg(&public)]);
     let run = annuaire(&args);
     assert_eq!(run.code, 0, "{}", run.stderr);
     rsync(&rsync_args, &public, &destination);
@@ -210,8 +211,9 @@ fn local_path(page: &str, reference: &str, port: u16) -> Option<String> {
         reference.to_string()
     } else {
         let dir = &page[..page.rfind('/').unwrap() + 1];
+        let joined = format!("{dir}{reference}");
         let mut parts: Vec<&str> = Vec::new();
-        for part in format!("{dir}{reference}").split('/') {
+        for part in joined.split('/') {
             match part {
                 ".." => {
                     parts.pop();
