@@ -1,6 +1,6 @@
 // Embeddable views (integrer/): inside an <iframe>, tells the host page the
 // height of the content, so that its small script can size the frame (no
-// scroll bar inside the page). On the builder page, composes the <iframe>
+// scroll bar inside the page), and opens links in a new tab. On the builder page, composes the <iframe>
 // code for the chosen view and commune. Nothing else: no cookie, no
 // request to any other site.
 (function () {
@@ -17,6 +17,17 @@
       window.parent.postMessage({ annuaire: "hauteur", hauteur: height }, "*");
     };
     if ("ResizeObserver" in window) new ResizeObserver(send).observe(document.documentElement);
+    // Links to other pages open in a new tab: the host page stays.
+    document.addEventListener("click", function (e) {
+      var a = e.target.closest && e.target.closest("a[href]");
+      if (!a) return;
+      var url = new URL(a.href, location.href);
+      if (url.origin === location.origin && url.pathname === location.pathname && url.search === location.search && url.hash) return;
+      a.target = "_blank";
+      a.rel = "noopener";
+    }, true);
+    var note = document.getElementById("integre-onglet");
+    if (note) note.hidden = false;
     window.addEventListener("load", send);
     document.addEventListener("toggle", send, true);
     send();
