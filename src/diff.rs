@@ -49,7 +49,11 @@ pub struct Snapshot {
 
 impl Snapshot {
     fn text(&self, field: &str) -> Option<&str> {
-        let fields = if self.errors.is_empty() { &self.fields } else { &self.raw };
+        let fields = if self.errors.is_empty() {
+            &self.fields
+        } else {
+            &self.raw
+        };
         match fields.get(field) {
             Some(Value::Text(t)) => Some(t),
             _ => None,
@@ -133,9 +137,11 @@ pub fn snapshot(file: &ContentFile, ctx: &Context<'_>) -> Snapshot {
 fn raw_fields(text: &str, path: &std::path::Path) -> BTreeMap<String, Value> {
     use crate::frontmatter::{self, RawValue};
     let mut fields = BTreeMap::new();
-    let parsed = frontmatter::split(text)
-        .ok()
-        .and_then(|split| frontmatter::parse(split.yaml, split.yaml_first_line, path).ok().map(|fm| (fm, split.body)));
+    let parsed = frontmatter::split(text).ok().and_then(|split| {
+        frontmatter::parse(split.yaml, split.yaml_first_line, path)
+            .ok()
+            .map(|fm| (fm, split.body))
+    });
     let Some((fm, body)) = parsed else {
         fields.insert(WHOLE_FILE.to_string(), Value::Text(text.trim().to_string()));
         return fields;
@@ -324,10 +330,18 @@ fn label(field: &str) -> (&str, &'static str) {
         ("structure_parente", "structure parente", "e"),
         ("date_maj", "date de mise à jour", "e"),
         ("services", "services", "s"),
-        ("publics_specifiquement_adresses", "publics spécifiquement adressés", "s"),
+        (
+            "publics_specifiquement_adresses",
+            "publics spécifiquement adressés",
+            "s",
+        ),
         ("prise_en_charge_specifique", "prise en charge spécifique", "e"),
         ("frais_a_charge", "frais à charge", "s"),
-        ("dispositif_programmes_nationaux", "dispositifs et programmes nationaux", "s"),
+        (
+            "dispositif_programmes_nationaux",
+            "dispositifs et programmes nationaux",
+            "s",
+        ),
         ("formations_labels", "formations et labels", "s"),
         ("autres_formations_labels", "autres formations et labels", "s"),
         ("modalites_acces", "modalités d'accès", "es"),
@@ -479,8 +493,7 @@ pub fn escape_markdown(s: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '|' | '~' | '!' | '{' | '}' | '+' | '-'
-            | '.' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '|' | '~' | '!' | '{' | '}' | '+' | '-' | '.' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -689,7 +702,10 @@ mod tests {
         );
         assert_eq!(
             validity_note(c).unwrap(),
-            format!("la fiche a maintenant {} erreurs : lancez « annuaire check » pour le détail", broken.errors.len())
+            format!(
+                "la fiche a maintenant {} erreurs : lancez « annuaire check » pour le détail",
+                broken.errors.len()
+            )
         );
         // Not even YAML: the whole file is the value.
         let garbage = ContentFile {

@@ -122,8 +122,18 @@ struct Group {
 /// Every page of `integrer/`, in a stable order.
 pub fn pages(site: &Site) -> Vec<EmbedPage> {
     let config = &site.config;
-    let recherche = target(site, &format!("{DIR}recherche/"), format!("Chercher un lieu – {}", config.titre), 900);
-    let carte = target(site, &format!("{DIR}carte/"), format!("Carte des lieux – {}", config.titre), 800);
+    let recherche = target(
+        site,
+        &format!("{DIR}recherche/"),
+        format!("Chercher un lieu – {}", config.titre),
+        900,
+    );
+    let carte = target(
+        site,
+        &format!("{DIR}carte/"),
+        format!("Carte des lieux – {}", config.titre),
+        800,
+    );
     let mut communes: Vec<&CommuneEntry> = site.communes.iter().collect();
     communes.sort_by_cached_key(|c| (text::fold(&c.nom), c.code.clone()));
     // The example: the commune with the most places, a real case.

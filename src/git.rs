@@ -30,9 +30,7 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, Error> {
             _ => Error::Git(format!("git ne peut pas être lancé : {e}")),
         })?;
     if !output.status.success() {
-        return Err(Error::Git(
-            String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        ));
+        return Err(Error::Git(String::from_utf8_lossy(&output.stderr).trim().to_string()));
     }
     Ok(output.stdout)
 }
@@ -72,14 +70,18 @@ pub fn place_files_at(root: &Path, reference: &str) -> Result<Vec<RefFile>, Erro
     let mut entries = Vec::new();
     for record in listing.split(|&b| b == 0).filter(|r| !r.is_empty()) {
         let record = String::from_utf8_lossy(record);
-        let Some((meta, path)) = record.split_once('\t') else { continue };
+        let Some((meta, path)) = record.split_once('\t') else {
+            continue;
+        };
         let mut meta = meta.split(' ');
         let (mode, kind, oid) = (meta.next(), meta.next(), meta.next());
         // Symbolic links and submodules are not files the loader would read.
         if kind != Some("blob") || mode == Some("120000") {
             continue;
         }
-        let Some(relative) = path.strip_prefix(&prefix) else { continue };
+        let Some(relative) = path.strip_prefix(&prefix) else {
+            continue;
+        };
         let name = relative.rsplit('/').next().unwrap_or("");
         if name.starts_with('.') || !name.ends_with(".md") {
             continue;
@@ -94,7 +96,11 @@ pub fn place_files_at(root: &Path, reference: &str) -> Result<Vec<RefFile>, Erro
             if bytes.len() as u64 > MAX_FILE_BYTES {
                 return RefFile::Unreadable {
                     path,
-                    problem: format!("le fichier fait {} Kio, le maximum est {} Kio", bytes.len() / 1024, MAX_FILE_BYTES / 1024),
+                    problem: format!(
+                        "le fichier fait {} Kio, le maximum est {} Kio",
+                        bytes.len() / 1024,
+                        MAX_FILE_BYTES / 1024
+                    ),
                 };
             }
             match String::from_utf8(bytes) {
@@ -133,7 +139,10 @@ fn read_blobs<'a>(dir: &Path, oids: impl Iterator<Item = &'a str>) -> Result<Vec
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| Error::Git(format!("git ne peut pas être lancé : {e}")))?;
-    let mut stdin = child.stdin.take().ok_or_else(|| Error::Git("entrée de git cat-file".into()))?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| Error::Git("entrée de git cat-file".into()))?;
     // Written from another thread: git answers while we write, and a full
     // pipe on both sides would block forever.
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));

@@ -459,7 +459,12 @@ fn gitlab_format_is_a_code_quality_report() {
             "{severity}"
         );
         assert_eq!(severity == "major", d["severity"] == "error", "{issue}");
-        assert!(issue["description"].as_str().unwrap().starts_with(d["message"].as_str().unwrap()));
+        assert!(
+            issue["description"]
+                .as_str()
+                .unwrap()
+                .starts_with(d["message"].as_str().unwrap())
+        );
         assert!(fingerprints.insert(issue["fingerprint"].as_str().unwrap().to_string()));
     }
     // No problem: an empty array, which GitLab reads as "no new issue".
@@ -489,5 +494,9 @@ fn github_format_escaping_golden() {
         }
         assert!(!data.contains('\r'), "{line}");
     }
-    assert!(run.stdout.contains("« Gratuit à 100 %25%0D%0Asuite, fin: ici »"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("« Gratuit à 100 %25%0D%0Asuite, fin: ici »"),
+        "{}",
+        run.stdout
+    );
 }

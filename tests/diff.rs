@@ -51,7 +51,10 @@ fn fixture_repository() -> (tempfile::TempDir, std::path::PathBuf) {
     let media = lieux.join("mediatheque-andre-labarrere-pau.md");
     let text = read_text(&media);
     let old_hours = "horaires: \"Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:00-12:00; PH off\"";
-    assert!(text.contains(old_hours), "the fixture's hours changed: update this test");
+    assert!(
+        text.contains(old_hours),
+        "the fixture's hours changed: update this test"
+    );
     let changed = text
         .replace(old_hours, "horaires: \"Tu-Sa 10:00-18:00; PH off\"")
         .replace("date_maj: 2026-09-15", "date_maj: 2026-11-15");
@@ -87,7 +90,11 @@ fn golden(name: &str, got: &str) {
 #[test]
 fn text_markdown_and_json_goldens() {
     let (_guard, site) = fixture_repository();
-    for (format, file) in [("text", "attendu.txt"), ("markdown", "attendu.md"), ("json", "attendu.json")] {
+    for (format, file) in [
+        ("text", "attendu.txt"),
+        ("markdown", "attendu.md"),
+        ("json", "attendu.json"),
+    ] {
         let run = diff(&site, "HEAD", format);
         assert_eq!(run.code, 0, "{format}: {}", run.stderr);
         golden(file, &run.stdout);
@@ -116,17 +123,29 @@ fn the_summary_reads_like_the_issue_asks() {
         out.contains("Cyberbase de Bayonne : téléphone changé de « 05.59.15.10.91 » à « 05 59 »"),
         "{out}"
     );
-    assert!(out.contains("publics spécifiquement adressés : ajouté « Famille »"), "{out}");
+    assert!(
+        out.contains("publics spécifiquement adressés : ajouté « Famille »"),
+        "{out}"
+    );
     assert!(out.contains("! la fiche a maintenant 2 erreurs"), "{out}");
-    assert!(out.contains("+ Tiers-lieu [Le Hangar], Bayonne (content/lieux/tiers-lieu-le-hangar.md)"), "{out}");
-    assert!(out.contains("- CCAS d'Anglet, Anglet (content/lieux/ccas-anglet.md)"), "{out}");
+    assert!(
+        out.contains("+ Tiers-lieu [Le Hangar], Bayonne (content/lieux/tiers-lieu-le-hangar.md)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("- CCAS d'Anglet, Anglet (content/lieux/ccas-anglet.md)"),
+        "{out}"
+    );
     assert!(!out.contains("notes.txt"), "{out}");
     let json: serde_json::Value = serde_json::from_str(&diff(&site, "HEAD", "json").stdout).unwrap();
     assert_eq!(json["added"][0]["id"], "tiers-lieu-le-hangar");
     assert_eq!(json["removed"][0]["id"], "ccas-anglet");
     assert_eq!(json["changed"].as_array().unwrap().len(), 2);
     let md = diff(&site, "HEAD", "markdown").stdout;
-    assert!(md.contains("**Tiers\\-lieu \\[Le Hangar\\], Bayonne**"), "partner text is escaped: {md}");
+    assert!(
+        md.contains("**Tiers\\-lieu \\[Le Hangar\\], Bayonne**"),
+        "partner text is escaped: {md}"
+    );
 }
 
 #[test]
@@ -142,7 +161,10 @@ fn committed_changes_compare_the_same_way() {
     assert_eq!(after.code, 0, "{}", after.stderr);
     assert_eq!(after.stdout, before.replace("\"base\": \"HEAD\"", "\"base\": \"main\""));
     let none = diff(&site, "HEAD", "text");
-    assert_eq!(none.stdout, "Aucun lieu ajouté, modifié ou retiré par rapport à HEAD.\n");
+    assert_eq!(
+        none.stdout,
+        "Aucun lieu ajouté, modifié ou retiré par rapport à HEAD.\n"
+    );
 }
 
 #[test]
@@ -151,7 +173,8 @@ fn unknown_reference_and_missing_repository_are_clear_errors() {
     let run = diff(&site, "origin/nexiste-pas", "text");
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
-        run.stderr.contains("la référence « origin/nexiste-pas » est introuvable"),
+        run.stderr
+            .contains("la référence « origin/nexiste-pas » est introuvable"),
         "{}",
         run.stderr
     );

@@ -56,7 +56,10 @@ fn embedded_views_are_light_and_keep_the_site_rules() {
             "{path}: search engines index the full pages instead"
         );
         assert!(!html.contains("class=menu"), "{path}: no site menu inside a frame");
-        assert!(!html.contains("hors-ligne.js"), "{path}: no service worker from a frame");
+        assert!(
+            !html.contains("hors-ligne.js"),
+            "{path}: no service worker from a frame"
+        );
         let scripts = attribute_values(&html, &["src"]);
         assert!(
             scripts.contains(&format!("{BASE_PATH}static/js/integrer.js")),
@@ -70,7 +73,12 @@ fn embedded_views_are_light_and_keep_the_site_rules() {
         assert!(html.contains("<span hidden id=integre-onglet>"), "{path}");
     }
     let search = page("integrer/recherche/index.html");
-    let form = regex::Regex::new(r"<form [^>]*>").unwrap().find(&search).unwrap().as_str().to_string();
+    let form = regex::Regex::new(r"<form [^>]*>")
+        .unwrap()
+        .find(&search)
+        .unwrap()
+        .as_str()
+        .to_string();
     assert_eq!(
         attribute_values(&form, &["action"]),
         [format!("{BASE_PATH}integrer/recherche/")],
@@ -88,7 +96,12 @@ fn embedded_views_are_light_and_keep_the_site_rules() {
     assert!(attribute_values(&map, &["src"]).contains(&format!("{BASE_PATH}static/js/carte.js")));
     // The full search page keeps its own action.
     let full = page("recherche/index.html");
-    let form = regex::Regex::new(r"<form [^>]*>").unwrap().find(&full).unwrap().as_str().to_string();
+    let form = regex::Regex::new(r"<form [^>]*>")
+        .unwrap()
+        .find(&full)
+        .unwrap()
+        .as_str()
+        .to_string();
     assert_eq!(attribute_values(&form, &["action"]), [format!("{BASE_PATH}recherche/")]);
     // The sitemap lists the full pages only.
     assert!(!page("sitemap.xml").contains("integrer/"));
@@ -104,7 +117,12 @@ fn builder_page_gives_iframe_code_with_a_title() {
     for code in &iframes {
         let attrs: std::collections::BTreeMap<String, String> = attr
             .captures_iter(code.trim_start_matches("<iframe ").split('>').next().unwrap())
-            .map(|c| (c[1].to_string(), c.get(2).map(|m| m.as_str().to_string()).unwrap_or_default()))
+            .map(|c| {
+                (
+                    c[1].to_string(),
+                    c.get(2).map(|m| m.as_str().to_string()).unwrap_or_default(),
+                )
+            })
             .collect();
         let src = &attrs["src"];
         assert!(src.starts_with(&format!("{BASE_URL}integrer/")), "{code}");
@@ -114,14 +132,25 @@ fn builder_page_gives_iframe_code_with_a_title() {
         assert!(attrs.contains_key("data-annuaire"), "{code}");
         assert!(code.ends_with("></iframe>"), "{code}");
     }
-    assert!(iframes[2].contains("integrer/communes/64445-pau/"), "the example is the commune with most places");
+    assert!(
+        iframes[2].contains("integrer/communes/64445-pau/"),
+        "the example is the commune with most places"
+    );
     // The host's script trusts only the directory's origin.
-    let host = blocks.iter().find(|b| b.starts_with("<script>")).expect("the host script");
+    let host = blocks
+        .iter()
+        .find(|b| b.starts_with("<script>"))
+        .expect("the host script");
     assert!(host.contains("e.origin !== \"https://exemple.fr\""), "{host}");
     assert!(host.contains("e.data.annuaire !== \"hauteur\""), "{host}");
     assert!(host.contains("iframe[data-annuaire]"), "{host}");
     // The builder form: every commune, shown by the script only.
-    let form = regex::Regex::new(r"<form [^>]*>").unwrap().find(&html).unwrap().as_str().to_string();
+    let form = regex::Regex::new(r"<form [^>]*>")
+        .unwrap()
+        .find(&html)
+        .unwrap()
+        .as_str()
+        .to_string();
     assert_eq!(attribute_values(&form, &["id"]), ["integrer-generateur"]);
     assert!(form.contains(" hidden"), "the builder form needs its script: {form}");
     assert_eq!(html.matches("<option ").count(), COMMUNES_64 + 3);

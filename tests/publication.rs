@@ -101,9 +101,10 @@ fn rsync(args: &[String], from: &Path, to: &Path) {
     let n = args.len();
     args[n - 2] = format!("{}/", from.display());
     args[n - 1] = format!("{}/", to.display());
-    let status = Command::new(&args[0]).args(&args[1..]).status().unwrap_or_else(|e| {
-        panic!("rsync cannot run ({e}): install it (apt-get install rsync; scripts/test.sh does)")
-    });
+    let status = Command::new(&args[0])
+        .args(&args[1..])
+        .status()
+        .unwrap_or_else(|e| panic!("rsync cannot run ({e}): install it (apt-get install rsync; scripts/test.sh does)"));
     assert!(status.success(), "{args:?}");
 }
 
@@ -116,7 +117,10 @@ fn readme_example_publishes_under_a_sub_path() {
         ["public/", "serveur:/var/www/annuaire/"],
         "the README copies the content of public/ (trailing slash) into the sub-folder"
     );
-    assert!(rsync_args.contains(&"--delete".to_string()), "pages removed from the site must go");
+    assert!(
+        rsync_args.contains(&"--delete".to_string()),
+        "pages removed from the site must go"
+    );
 
     let dir = tempdir();
     let www = dir.path().join("www");
@@ -140,8 +144,14 @@ fn readme_example_publishes_under_a_sub_path() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     rsync(&rsync_args, &public, &destination);
 
-    assert!(!destination.join("lieux/ferme-depuis").exists(), "--delete removes old pages");
-    assert!(www.join("index.html").exists(), "nothing outside the sub-folder is touched");
+    assert!(
+        !destination.join("lieux/ferme-depuis").exists(),
+        "--delete removes old pages"
+    );
+    assert!(
+        www.join("index.html").exists(),
+        "nothing outside the sub-folder is touched"
+    );
     assert_eq!(
         tree_fingerprint(&public),
         tree_fingerprint(&destination),
@@ -172,7 +182,9 @@ fn readme_example_publishes_under_a_sub_path() {
         };
         refs.retain(|r| !r.starts_with('#'));
         for reference in refs {
-            let Some(target) = local_path(&path, &reference, server.port) else { continue };
+            let Some(target) = local_path(&path, &reference, server.port) else {
+                continue;
+            };
             assert!(
                 target.starts_with("/annuaire/"),
                 "{path} links to {reference}, outside the sub-path"

@@ -49,7 +49,11 @@ fn lines_of(v: &Value) -> Vec<String> {
         Value::String(s) => vec![s.clone()],
         Value::Array(items) => items
             .iter()
-            .map(|i| i.as_str().unwrap_or_else(|| panic!("a script line is not text: {i}")).to_string())
+            .map(|i| {
+                i.as_str()
+                    .unwrap_or_else(|| panic!("a script line is not text: {i}"))
+                    .to_string()
+            })
             .collect(),
         Value::Null => Vec::new(),
         other => panic!("a script is text or a list of text: {other}"),
@@ -73,23 +77,34 @@ fn github_workflows_are_well_formed() {
         assert!(!jobs.is_empty(), "{name}: no job");
         for (job_name, job) in jobs {
             let job = map(job);
-            assert!(job.get("runs-on").and_then(Value::as_str).is_some(), "{name}/{job_name}: runs-on");
+            assert!(
+                job.get("runs-on").and_then(Value::as_str).is_some(),
+                "{name}/{job_name}: runs-on"
+            );
             if let Some(needs) = job.get("needs") {
                 for need in lines_of(needs) {
                     assert!(jobs.contains_key(&need), "{name}/{job_name}: needs unknown job {need}");
                 }
             }
-            let steps = job["steps"].as_array().unwrap_or_else(|| panic!("{name}/{job_name}: steps"));
+            let steps = job["steps"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{name}/{job_name}: steps"));
             assert!(!steps.is_empty());
             for step in steps {
                 let step = map(step);
-                assert!(step.get("name").and_then(Value::as_str).is_some(), "{name}/{job_name}: a step has no name");
+                assert!(
+                    step.get("name").and_then(Value::as_str).is_some(),
+                    "{name}/{job_name}: a step has no name"
+                );
                 assert!(
                     step.contains_key("uses") != step.contains_key("run"),
                     "{name}/{job_name}: a step has `uses` or `run`, not both: {step:?}"
                 );
                 if let Some(uses) = step.get("uses").and_then(Value::as_str) {
-                    assert!(pinned.is_match(uses), "{name}: action not pinned to an exact version: {uses}");
+                    assert!(
+                        pinned.is_match(uses),
+                        "{name}: action not pinned to an exact version: {uses}"
+                    );
                 }
             }
         }
@@ -113,9 +128,11 @@ fn all_steps(wf: &Value) -> Vec<&serde_json::Map<String, Value>> {
 }
 
 fn uses(wf: &Value, action: &str) -> bool {
-    all_steps(wf)
-        .iter()
-        .any(|s| s.get("uses").and_then(Value::as_str).is_some_and(|u| u.starts_with(action)))
+    all_steps(wf).iter().any(|s| {
+        s.get("uses")
+            .and_then(Value::as_str)
+            .is_some_and(|u| u.starts_with(action))
+    })
 }
 
 fn runs(wf: &Value, needle: &str) -> bool {
@@ -132,12 +149,22 @@ fn github_workflows_do_what_the_readme_says() {
     assert!(runs(pr, "annuaire check --format github"));
     assert!(runs(pr, "annuaire build"));
     assert!(uses(pr, "actions/upload-artifact@"));
-    assert!(runs(pr, "annuaire diff \"origin/$BASE_REF\" --format markdown >> \"$GITHUB_STEP_SUMMARY\""));
-    assert!(uses(pr, "Swatinem/rust-cache@") || uses(pr, "actions/cache@"), "no build cache");
+    assert!(runs(
+        pr,
+        "annuaire diff \"origin/$BASE_REF\" --format markdown >> \"$GITHUB_STEP_SUMMARY\""
+    ));
+    assert!(
+        uses(pr, "Swatinem/rust-cache@") || uses(pr, "actions/cache@"),
+        "no build cache"
+    );
     // The diff needs the base branch: a shallow clone would not have it.
     let checkout = all_steps(pr)
         .into_iter()
-        .find(|s| s.get("uses").and_then(Value::as_str).is_some_and(|u| u.starts_with("actions/checkout@")))
+        .find(|s| {
+            s.get("uses")
+                .and_then(Value::as_str)
+                .is_some_and(|u| u.starts_with("actions/checkout@"))
+        })
         .unwrap();
     assert_eq!(checkout["with"]["fetch-depth"], 0);
     assert_eq!(pr["permissions"]["contents"], "read", "a pull request only reads");
@@ -164,7 +191,15 @@ fn github_workflows_do_what_the_readme_says() {
 }
 
 const GITLAB_KEYWORDS: &[&str] = &[
-    "default", "include", "stages", "variables", "workflow", "image", "services", "cache", "before_script",
+    "default",
+    "include",
+    "stages",
+    "variables",
+    "workflow",
+    "image",
+    "services",
+    "cache",
+    "before_script",
     "after_script",
 ];
 
@@ -187,7 +222,9 @@ fn gitlab_ci_is_well_formed() {
         assert!(stages.iter().any(|s| s == stage), "{name}: unknown stage {stage}");
         let mut script = lines_of(job.get("script").unwrap_or(&Value::Null));
         if let Some(parent) = job.get("extends").and_then(Value::as_str) {
-            let parent = root.get(parent).unwrap_or_else(|| panic!("{name} extends unknown {parent}"));
+            let parent = root
+                .get(parent)
+                .unwrap_or_else(|| panic!("{name} extends unknown {parent}"));
             script.extend(lines_of(parent.get("before_script").unwrap_or(&Value::Null)));
         }
         assert!(!script.is_empty(), "{name}: no script");
@@ -197,7 +234,10 @@ fn gitlab_ci_is_well_formed() {
             }
         }
         for rule in job.get("rules").and_then(Value::as_array).into_iter().flatten() {
-            assert!(rule.get("if").and_then(Value::as_str).is_some(), "{name}: a rule without `if`");
+            assert!(
+                rule.get("if").and_then(Value::as_str).is_some(),
+                "{name}: a rule without `if`"
+            );
         }
     }
     // Cargo cache keyed on the lock file.
@@ -207,26 +247,48 @@ fn gitlab_ci_is_well_formed() {
     let jobs: BTreeMap<&String, &serde_json::Map<String, Value>> = gitlab_jobs(&ci).into_iter().collect();
     // Code Quality: the report file is the one `check --format gitlab` writes.
     let verifier = jobs.get(&"verifier".to_string()).expect("a verifier job");
-    let report = verifier["artifacts"]["reports"]["codequality"].as_str().expect("codequality report");
+    let report = verifier["artifacts"]["reports"]["codequality"]
+        .as_str()
+        .expect("codequality report");
     assert!(
-        lines_of(&verifier["script"]).iter().any(|l| l.starts_with(&format!("annuaire check --format gitlab > {report}"))),
+        lines_of(&verifier["script"])
+            .iter()
+            .any(|l| l.starts_with(&format!("annuaire check --format gitlab > {report}"))),
         "{report} is written by check --format gitlab"
     );
-    assert_eq!(verifier["artifacts"]["when"], "always", "the report must be kept when the check fails");
+    assert_eq!(
+        verifier["artifacts"]["when"], "always",
+        "the report must be kept when the check fails"
+    );
     // Pages: the job named `pages`, publishing public/ at CI_PAGES_URL.
     let pages = jobs.get(&"pages".to_string()).expect("a pages job");
-    assert!(lines_of(&pages["artifacts"]["paths"]).iter().any(|p| p.trim_end_matches('/') == "public"));
-    assert!(lines_of(&pages["script"]).iter().any(|l| l.contains("--base-url \"$CI_PAGES_URL/\"")));
+    assert!(
+        lines_of(&pages["artifacts"]["paths"])
+            .iter()
+            .any(|p| p.trim_end_matches('/') == "public")
+    );
+    assert!(
+        lines_of(&pages["script"])
+            .iter()
+            .any(|l| l.contains("--base-url \"$CI_PAGES_URL/\""))
+    );
     assert!(pages["rules"][0]["if"].as_str().unwrap().contains("$CI_DEFAULT_BRANCH"));
     // The merge request summary and preview.
     let apercu = jobs.get(&"apercu".to_string()).expect("an apercu job");
-    assert!(lines_of(&apercu["script"]).iter().any(|l| l.contains("annuaire diff") && l.contains("--format markdown")));
+    assert!(
+        lines_of(&apercu["script"])
+            .iter()
+            .any(|l| l.contains("annuaire diff") && l.contains("--format markdown"))
+    );
     // Nightly jobs: only on schedules, never blocking.
     for name in ["veille", "liens"] {
         let job = jobs.get(&name.to_string()).unwrap();
         assert_eq!(job["allow_failure"], true, "{name}");
         let rules = job["rules"].as_array().unwrap();
-        assert!(rules.iter().all(|r| r["if"].as_str().unwrap().contains("\"schedule\"")), "{name}");
+        assert!(
+            rules.iter().all(|r| r["if"].as_str().unwrap().contains("\"schedule\"")),
+            "{name}"
+        );
     }
 }
 
@@ -304,7 +366,10 @@ fn shell_words(line: &str, var: &dyn Fn(&str) -> String) -> Vec<Token> {
             word.push_str("\u{0}$(…)\u{0}");
             *i += rest[..=end].chars().count() + 1;
         } else {
-            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
             assert!(!name.is_empty(), "a lone $ in {line}");
             word.push_str(&var(&name));
             *i += name.len() + 1;
@@ -439,13 +504,22 @@ fn shell_word_splitting_of_this_test() {
         ]
     );
     assert_eq!(
-        annuaire_commands("annuaire build --base-url ${{ steps.pages.outputs.base_url }}/ 2> err", &var),
+        annuaire_commands(
+            "annuaire build --base-url ${{ steps.pages.outputs.base_url }}/ 2> err",
+            &var
+        ),
         [vec!["build", "--base-url", "<steps.pages.outputs.base_url>/"]]
     );
-    assert_eq!(annuaire_commands("if x; then annuaire check; fi", &var), [vec!["check"]]);
+    assert_eq!(
+        annuaire_commands("if x; then annuaire check; fi", &var),
+        [vec!["check"]]
+    );
     let substituted = annuaire_commands("n=$(gh list --json x)\nannuaire diff \"$(git rev-parse HEAD)\"", &var);
     assert_eq!(substituted.len(), 1);
-    assert!(substituted[0][1].contains('\u{0}'), "a substitution is never taken for a value");
+    assert!(
+        substituted[0][1].contains('\u{0}'),
+        "a substitution is never taken for a value"
+    );
 }
 
 fn git(dir: &Path, args: &[&str]) -> String {
@@ -461,7 +535,11 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_COMMITTER_EMAIL", "essai@exemple.fr")
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
