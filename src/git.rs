@@ -18,6 +18,8 @@ pub enum RefFile {
     Unreadable { path: PathBuf, problem: String },
 }
 
+const NO_GIT: &str = "la commande git est introuvable";
+
 fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, Error> {
     let output = Command::new("git")
         .arg("-C")
@@ -26,7 +28,7 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, Error> {
         .stdin(Stdio::null())
         .output()
         .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::Git("la commande git est introuvable : installez git".into()),
+            std::io::ErrorKind::NotFound => Error::Git(format!("{NO_GIT} : installez git")),
             _ => Error::Git(format!("git ne peut pas être lancé : {e}")),
         })?;
     if !output.status.success() {
@@ -48,11 +50,13 @@ pub fn place_files_at(root: &Path, reference: &str) -> Result<Vec<RefFile>, Erro
             "« {reference} » n'est pas une référence git (une branche, une étiquette ou un commit)"
         )));
     }
-    let toplevel = git_line(root, &["rev-parse", "--show-toplevel"]).map_err(|_| {
-        Error::Git(format!(
+    let toplevel = git_line(root, &["rev-parse", "--show-toplevel"]).map_err(|e| match e {
+        // No git at all says so; any other failure here means no repository.
+        Error::Git(m) if m.starts_with(NO_GIT) => Error::Git(m),
+        _ => Error::Git(format!(
             "{} n'est pas dans un dépôt git : diff compare le dépôt avec une version précédente",
             root.display()
-        ))
+        )),
     })?;
     let toplevel = PathBuf::from(toplevel);
     let prefix = git_line(root, &["rev-parse", "--show-prefix"])?;

@@ -189,3 +189,20 @@ fn unknown_reference_and_missing_repository_are_clear_errors() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("n'est pas dans un dépôt git"), "{}", run.stderr);
 }
+
+#[test]
+fn without_git_the_message_says_so() {
+    let (_guard, site) = fixture_repository();
+    let empty = tempdir();
+    let output = Command::new(env!("CARGO_BIN_EXE_annuaire"))
+        .args(["diff", "HEAD", "--root", path_arg(&site)])
+        .env("PATH", empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("erreur : git : la commande git est introuvable : installez git"),
+        "{stderr}"
+    );
+}
