@@ -100,6 +100,8 @@ pub enum Format {
     Human,
     Github,
     Json,
+    /// GitLab Code Quality report, read by the merge-request widget.
+    Gitlab,
 }
 
 pub fn render(diagnostics: &[Diagnostic], format: Format) -> String {
@@ -107,6 +109,7 @@ pub fn render(diagnostics: &[Diagnostic], format: Format) -> String {
         Format::Human => render_human(diagnostics),
         Format::Github => render_github(diagnostics),
         Format::Json => render_json(diagnostics),
+        Format::Gitlab => render_gitlab(diagnostics),
     }
 }
 
@@ -224,6 +227,79 @@ pub fn render_json(diagnostics: &[Diagnostic]) -> String {
     s
 }
 
+/// GitLab Code Quality report: a JSON array of issues, the subset of the
+/// Code Climate format GitLab documents as required. GitLab matches issues
+/// between the base and the merge request by fingerprint, so it is a hash
+/// of what identifies a problem (never of its order in the output), with
+/// an occurrence number when one file has the same problem twice on a line.
+pub fn render_gitlab(diagnostics: &[Diagnostic]) -> String {
+    #[derive(Serialize)]
+    struct Issue {
+        description: String,
+        check_name: String,
+        fingerprint: String,
+        severity: &'static str,
+        location: Location,
+    }
+    #[derive(Serialize)]
+    struct Location {
+        path: String,
+        lines: Lines,
+    }
+    #[derive(Serialize)]
+    struct Lines {
+        begin: u32,
+    }
+    let mut seen = std::collections::HashMap::<String, u32>::new();
+    let issues: Vec<Issue> = diagnostics
+        .iter()
+        .map(|d| {
+            let path = d.file_display();
+            let identity = format!("{path}\0{}\0{}\0{}", d.position.line, d.code, d.message);
+            let occurrence = seen.entry(identity.clone()).or_insert(0);
+            *occurrence += 1;
+            let mut description = d.message.clone();
+            if let Some(hint) = &d.hint {
+                description.push_str(" Aide : ");
+                description.push_str(hint);
+            }
+            Issue {
+                description,
+                check_name: format!("annuaire/{}", d.code),
+                fingerprint: fingerprint(&format!("{identity}\0{occurrence}")),
+                severity: match d.severity {
+                    Severity::Error => "major",
+                    Severity::Warning => "minor",
+                },
+                location: Location {
+                    path,
+                    lines: Lines {
+                        begin: d.position.line.max(1),
+                    },
+                },
+            }
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&issues).unwrap_or_else(|_| "[]".to_string());
+    s.push('\n');
+    s
+}
+
+/// 128 bits from two FNV-1a passes with different offsets, as 32 hex
+/// digits: stable across runs, machines and Rust versions (unlike the
+/// standard library's hasher), and no extra dependency.
+fn fingerprint(input: &str) -> String {
+    let fnv = |offset: u64| {
+        let mut hash = offset;
+        for byte in input.bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        hash
+    };
+    format!("{:016x}{:016x}", fnv(0xcbf2_9ce4_8422_2325), fnv(0x6c62_272e_07bb_0142))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +329,49 @@ mod tests {
             out,
             "::error file=content/lieux/a%2Cb.md,line=3,col=7,title=annuaire vocabulaire::valeur inconnue : « x, y »%0Asuite%0AAide : écrivez 100 %25\n"
         );
+    }
+
+    #[test]
+    fn gitlab_format_has_the_code_quality_keys() {
+        let mut w = sample();
+        w.severity = Severity::Warning;
+        w.position = Position::new(0, 0);
+        let out = render_gitlab(&[sample(), w]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let issues = v.as_array().unwrap();
+        assert_eq!(issues.len(), 2);
+        assert_eq!(issues[0]["severity"], "major");
+        assert_eq!(issues[1]["severity"], "minor");
+        assert_eq!(issues[0]["check_name"], "annuaire/vocabulaire");
+        assert_eq!(issues[0]["location"]["path"], "content/lieux/a,b.md");
+        assert_eq!(issues[0]["location"]["lines"]["begin"], 3);
+        // GitLab wants a line ≥ 1 even for a problem of the whole file.
+        assert_eq!(issues[1]["location"]["lines"]["begin"], 1);
+        assert_eq!(
+            issues[0]["description"],
+            "valeur inconnue : « x, y »\nsuite Aide : écrivez 100 %"
+        );
+        assert_ne!(issues[0]["fingerprint"], issues[1]["fingerprint"]);
+    }
+
+    #[test]
+    fn gitlab_fingerprints_are_stable_and_unique_for_repeated_problems() {
+        let twice = render_gitlab(&[sample(), sample()]);
+        let v: serde_json::Value = serde_json::from_str(&twice).unwrap();
+        let a = v[0]["fingerprint"].as_str().unwrap();
+        let b = v[1]["fingerprint"].as_str().unwrap();
+        assert_ne!(a, b, "two identical problems are two issues");
+        assert_eq!(a.len(), 32);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        // The same problem keeps its fingerprint whatever comes before it.
+        let mut other = sample();
+        other.file = PathBuf::from("content/lieux/autre.md");
+        let shifted = render_gitlab(&[other, sample()]);
+        let w: serde_json::Value = serde_json::from_str(&shifted).unwrap();
+        assert_eq!(w[1]["fingerprint"].as_str().unwrap(), a);
+        // A known value: the hash must not change between releases, or
+        // GitLab would show every problem as new after an upgrade.
+        assert_eq!(fingerprint(""), "cbf29ce4842223256c62272e07bb0142");
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub enum Error {
     Io { path: PathBuf, source: std::io::Error },
     /// A theme template is broken.
     Template { template: String, message: String },
+    /// A `git` command failed (no repository, unknown reference): the message says what to do.
+    Git(String),
     /// Anything else that is not the partner's fault.
     Internal(String),
 }
@@ -39,6 +41,7 @@ impl fmt::Display for Error {
             Error::Content(d) => write!(f, "{}", crate::diagnostics::summary(d)),
             Error::Io { path, source } => write!(f, "{} : {}", path.display(), french_io(source)),
             Error::Template { template, message } => write!(f, "gabarit {template} : {message}"),
+            Error::Git(message) => write!(f, "git : {message}"),
             Error::Internal(message) => write!(f, "erreur interne : {message}"),
         }
     }

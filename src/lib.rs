@@ -8,10 +8,13 @@
 pub mod colour;
 pub mod config;
 pub mod diagnostics;
+pub mod diff;
+pub mod embed;
 pub mod enrich;
 pub mod error;
 pub mod export;
 pub mod frontmatter;
+pub mod git;
 pub mod hours;
 pub mod import;
 pub mod legacy;

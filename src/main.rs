@@ -39,9 +39,20 @@ enum Command {
     Check {
         #[arg(long, default_value = ".")]
         root: PathBuf,
-        /// human (lisible), github (annotations de pull request) ou json.
+        /// human (lisible), github (annotations de pull request), gitlab (rapport Code Quality) ou json.
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
+    },
+    /// Compare les lieux d'une version git (branche, étiquette, commit) avec le dossier de travail.
+    Diff {
+        /// Version de référence, par exemple origin/main.
+        #[arg(value_name = "REF")]
+        reference: String,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// text (terminal), markdown (résumé de pull request) ou json.
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
     },
     /// Construit, sert le site sur 127.0.0.1 et le reconstruit à chaque modification.
     Serve {
@@ -73,6 +84,13 @@ enum Command {
         #[command(subcommand)]
         what: NewCommand,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -134,6 +152,22 @@ fn run(command: Command) -> Result<i32, Error> {
             };
             print!("{}", diagnostics::render(&diags, format));
             Ok(if diags.iter().any(|d| d.is_error()) { 1 } else { 0 })
+        }
+        Command::Diff {
+            reference,
+            root,
+            format,
+        } => {
+            let diff = annuaire::git::diff_with_working_tree(&root, &reference, pipeline::today())?;
+            print!(
+                "{}",
+                match format {
+                    DiffFormat::Text => annuaire::diff::render_text(&diff),
+                    DiffFormat::Markdown => annuaire::diff::render_markdown(&diff),
+                    DiffFormat::Json => annuaire::diff::render_json(&diff),
+                }
+            );
+            Ok(0)
         }
         Command::Serve { root, port, output } => {
             serve::serve(serve::ServeOptions { root, port, output })?;

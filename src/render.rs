@@ -207,6 +207,11 @@ pub enum PageKey {
     Sitemap,
     Robots,
     Colours,
+    /// `integrer/`: the page that writes the `<iframe>` code.
+    EmbedBuilder,
+    EmbedSearch,
+    EmbedMap,
+    EmbedCommune(usize),
 }
 
 /// A list of the site model a page shows, whose content can change when a
@@ -295,7 +300,11 @@ pub fn page_keys(site: &Site) -> Vec<PageKey> {
         PageKey::Sitemap,
         PageKey::Robots,
         PageKey::Colours,
+        PageKey::EmbedBuilder,
+        PageKey::EmbedSearch,
+        PageKey::EmbedMap,
     ]);
+    keys.extend((0..site.communes.len()).map(PageKey::EmbedCommune));
     keys
 }
 
@@ -339,15 +348,28 @@ fn page_url(site: &Site, key: PageKey) -> String {
         ),
         PageKey::OrientationResults(n, e) => format!("orientation/{}/{}/", NEEDS[n].slug, site.epcis[e].siren),
         PageKey::Offline => "hors-ligne/".into(),
+        PageKey::EmbedBuilder => crate::embed::DIR.into(),
+        PageKey::EmbedSearch => format!("{}recherche/", crate::embed::DIR),
+        PageKey::EmbedMap => format!("{}carte/", crate::embed::DIR),
+        PageKey::EmbedCommune(c) => crate::embed::commune_path(&site.communes[c]),
         PageKey::NotFound | PageKey::Sitemap | PageKey::Robots | PageKey::Colours => String::new(),
     }
 }
 
-/// Whether the page belongs in the sitemap.
+/// Whether the page belongs in the sitemap: embedded views are copies of
+/// pages search engines already know.
 fn in_sitemap(key: PageKey) -> bool {
     !matches!(
         key,
-        PageKey::NotFound | PageKey::Offline | PageKey::Sitemap | PageKey::Robots | PageKey::Colours
+        PageKey::NotFound
+            | PageKey::Offline
+            | PageKey::Sitemap
+            | PageKey::Robots
+            | PageKey::Colours
+            | PageKey::EmbedBuilder
+            | PageKey::EmbedSearch
+            | PageKey::EmbedMap
+            | PageKey::EmbedCommune(_)
     )
 }
 
@@ -935,35 +957,11 @@ impl<'a> Renderer<'a> {
             PageKey::Map => {
                 // Leaflet draws donnees/lieux.geojson; the same places are listed as text.
                 let (groups, by_departement) = self.place_groups(reads);
-                let config = &site.config;
-                let bounds = site
-                    .communes
-                    .iter()
-                    .filter_map(|c| c.point)
-                    .fold(None::<[f64; 4]>, |b, p| {
-                        Some(match b {
-                            None => [p.lon, p.lat, p.lon, p.lat],
-                            Some([w, s, e, n]) => [w.min(p.lon), s.min(p.lat), e.max(p.lon), n.max(p.lat)],
-                        })
-                    });
+                self.map_context(&mut c);
                 c.insert("section", "carte");
                 c.insert("breadcrumbs", &self.crumbs(vec![self.link("Carte", "carte/")]));
-                c.insert("geojson", &self.url("donnees/lieux.geojson"));
-                c.insert("tuiles", &config.carte.tuiles);
-                c.insert("attribution", &config.carte.attribution);
-                c.insert("zoom_max", &config.carte.zoom_max);
-                c.insert(
-                    "limites",
-                    &bounds
-                        .map(|b| serde_json::to_string(&b).unwrap_or_default())
-                        .unwrap_or_default(),
-                );
                 c.insert("groups", &groups);
                 c.insert("par_departement", &by_departement);
-                c.insert(
-                    "nb_sans_coordonnees",
-                    &site.places.iter().filter(|p| !p.has_own_coordinates).count(),
-                );
                 "carte.html"
             }
             PageKey::OrientationStart => {
@@ -1112,6 +1110,56 @@ impl<'a> Renderer<'a> {
                 "sitemap.xml"
             }
             PageKey::Robots => "robots.txt",
+            PageKey::EmbedBuilder => {
+                c.insert(
+                    "breadcrumbs",
+                    &self.crumbs(vec![self.link("Intégrer l'annuaire", crate::embed::DIR)]),
+                );
+                c.insert("recherche", &crate::embed::search_target(site));
+                c.insert("carte", &crate::embed::map_target(site));
+                c.extend(
+                    tera::Context::from_serialize(crate::embed::builder(site))
+                        .map_err(|e| from_tera("integrer.html", &e))?,
+                );
+                "integrer.html"
+            }
+            PageKey::EmbedSearch => {
+                c.insert("vue", &crate::embed::search_target(site));
+                c.insert("facettes", &crate::search::facets());
+                c.insert("catalogue", &self.url("donnees/recherche/index.json"));
+                c.insert("recherche_action", &self.url(&page_url(site, key)));
+                "integrer-recherche.html"
+            }
+            PageKey::EmbedMap => {
+                let (groups, by_departement) = self.place_groups(reads);
+                self.map_context(&mut c);
+                c.insert("vue", &crate::embed::map_target(site));
+                c.insert("groups", &groups);
+                c.insert("par_departement", &by_departement);
+                "integrer-carte.html"
+            }
+            PageKey::EmbedCommune(ci) => {
+                let commune = &site.communes[ci];
+                reads.list(List::CommunePlaces(ci));
+                reads.list(List::CommuneNearest(ci));
+                let nearest: Vec<PlaceSummary> = commune
+                    .nearest
+                    .iter()
+                    .map(|&(i, km)| self.summary(i, Some(km), reads))
+                    .collect();
+                c.insert("vue", &crate::embed::commune_view_target(site, commune));
+                c.insert(
+                    "commune",
+                    &EmbedCommuneView {
+                        nom: &commune.nom,
+                        codes_postaux: commune.codes_postaux.join(", "),
+                        url: self.url(&urls::commune(&commune.slug)),
+                    },
+                );
+                c.insert("places", &self.summaries(&commune.places, reads));
+                c.insert("nearest", &nearest);
+                "integrer-commune.html"
+            }
             PageKey::Colours => {
                 c.insert("principale", &css_colour(&site.config.couleurs.principale));
                 c.insert("accent", &css_colour(&site.config.couleurs.accent));
@@ -1119,6 +1167,36 @@ impl<'a> Renderer<'a> {
             }
         };
         Ok((template, c))
+    }
+
+    /// What the map needs, on the map page and its embeddable copy.
+    fn map_context(&self, c: &mut tera::Context) {
+        let site = self.site;
+        let config = &site.config;
+        let bounds = site
+            .communes
+            .iter()
+            .filter_map(|c| c.point)
+            .fold(None::<[f64; 4]>, |b, p| {
+                Some(match b {
+                    None => [p.lon, p.lat, p.lon, p.lat],
+                    Some([w, s, e, n]) => [w.min(p.lon), s.min(p.lat), e.max(p.lon), n.max(p.lat)],
+                })
+            });
+        c.insert("geojson", &self.url("donnees/lieux.geojson"));
+        c.insert("tuiles", &config.carte.tuiles);
+        c.insert("attribution", &config.carte.attribution);
+        c.insert("zoom_max", &config.carte.zoom_max);
+        c.insert(
+            "limites",
+            &bounds
+                .map(|b| serde_json::to_string(&b).unwrap_or_default())
+                .unwrap_or_default(),
+        );
+        c.insert(
+            "nb_sans_coordonnees",
+            &site.places.iter().filter(|p| !p.has_own_coordinates).count(),
+        );
     }
 
     fn link(&self, label: &str, path: &str) -> Link {
@@ -1220,6 +1298,13 @@ struct FreePageView<'a> {
     description: Option<&'a str>,
     html: &'a str,
     slug: &'a str,
+}
+
+#[derive(Serialize)]
+struct EmbedCommuneView<'a> {
+    nom: &'a str,
+    codes_postaux: String,
+    url: String,
 }
 
 #[derive(Serialize)]

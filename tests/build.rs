@@ -439,10 +439,11 @@ fn sitemap_lists_every_page_under_the_base_url() {
         assert!(tree.contains_key(&file), "{url} → {file} does not exist");
         assert!(listed.insert(file), "{url} is listed twice");
     }
-    // Every page but the offline page, which only the service worker shows.
+    // Every page but the offline page, which only the service worker shows,
+    // and the embeddable views, copies of pages already listed.
     let pages: BTreeSet<String> = tree
         .keys()
-        .filter(|p| p.ends_with("index.html") && !p.starts_with("hors-ligne/"))
+        .filter(|p| p.ends_with("index.html") && !p.starts_with("hors-ligne/") && !p.starts_with("integrer/"))
         .cloned()
         .collect();
     let missing: Vec<_> = pages.difference(&listed).collect();

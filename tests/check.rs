@@ -421,3 +421,82 @@ fn configuration_errors_are_all_reported_in_french_at_their_line() {
         assert!(!run.stdout.contains(english), "partners read French:\n{}", run.stdout);
     }
 }
+
+/// `ANNUAIRE_BLESS=1` rewrites a golden file instead of comparing with it.
+fn golden(name: &str, got: &str) {
+    let path = repo_root().join("tests/fixtures").join(name);
+    if std::env::var_os("ANNUAIRE_BLESS").is_some() {
+        std::fs::write(&path, got).unwrap();
+    }
+    let want = normalize_newlines(&read_text(&path));
+    for (i, (g, w)) in got.lines().zip(want.lines()).enumerate() {
+        assert_eq!(g, w, "line {} differs from tests/fixtures/{name}", i + 1);
+    }
+    assert_eq!(got, want, "the whole output must equal tests/fixtures/{name}");
+}
+
+#[test]
+fn gitlab_format_is_a_code_quality_report() {
+    let run = check(&fixture("broken"), Some("gitlab"));
+    assert_eq!(run.code, 1, "errors still fail the job: {}", run.stderr);
+    golden("broken.gitlab.json", &run.stdout);
+    let issues: Value = serde_json::from_str(&run.stdout).expect("the report is JSON");
+    let issues = issues.as_array().expect("GitLab reads a JSON array of issues");
+    let report = broken_json();
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    assert_eq!(issues.len(), diagnostics.len());
+    let mut fingerprints = std::collections::HashSet::new();
+    for (issue, d) in issues.iter().zip(diagnostics) {
+        // The keys GitLab documents as required, with their types.
+        for key in ["description", "check_name", "fingerprint", "severity"] {
+            assert!(issue[key].as_str().is_some_and(|s| !s.is_empty()), "{key}: {issue}");
+        }
+        assert_eq!(issue["location"]["path"], d["file"], "{issue}");
+        assert_eq!(issue["location"]["lines"]["begin"], d["line"], "{issue}");
+        let severity = issue["severity"].as_str().unwrap();
+        assert!(
+            ["info", "minor", "major", "critical", "blocker"].contains(&severity),
+            "{severity}"
+        );
+        assert_eq!(severity == "major", d["severity"] == "error", "{issue}");
+        assert!(
+            issue["description"]
+                .as_str()
+                .unwrap()
+                .starts_with(d["message"].as_str().unwrap())
+        );
+        assert!(fingerprints.insert(issue["fingerprint"].as_str().unwrap().to_string()));
+    }
+    // No problem: an empty array, which GitLab reads as "no new issue".
+    let ok = check(&fixture("minimal"), Some("gitlab"));
+    assert_eq!(ok.code, 0);
+    let warnings: Value = serde_json::from_str(&ok.stdout).unwrap();
+    assert!(warnings.as_array().unwrap().iter().all(|i| i["severity"] == "minor"));
+}
+
+#[test]
+fn github_format_escaping_golden() {
+    // A path with a comma and a colon, a value with a percent sign, CR and
+    // LF, and a message with colons and commas (kept as they are in data).
+    let (_guard, root) = site_copy("minimal");
+    std::fs::write(
+        root.join("content/lieux/a,b:c.md"),
+        "---\nid: a-b-c\npivot: \"21640445100012\"\nnom: Essai\nadresse: 1 rue de la Paix\ncode_postal: \"64000\"\ncommune: Pau\ncode_insee: \"64445\"\nlatitude: 43.2951\nlongitude: -0.3708\nfrais_a_charge:\n  - \"Gratuit à 100 %\\r\\nsuite, fin: ici\"\ndate_maj: 2026-10-01\n---\n",
+    )
+    .unwrap();
+    let run = check(&root, Some("github"));
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    golden("echappement.github.txt", &run.stdout);
+    for line in run.stdout.lines() {
+        let (properties, data) = line.trim_start_matches("::").split_once("::").unwrap();
+        if properties.contains("a%2Cb%3Ac.md") {
+            assert!(!properties.contains("a,b") && !properties.contains("b:c"), "{line}");
+        }
+        assert!(!data.contains('\r'), "{line}");
+    }
+    assert!(
+        run.stdout.contains("« Gratuit à 100 %25%0D%0Asuite, fin: ici »"),
+        "{}",
+        run.stdout
+    );
+}

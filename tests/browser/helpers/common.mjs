@@ -117,6 +117,11 @@ export function templatePages() {
     { name: 'orientation-territoire', path: 'orientation/demarches/', status: 200 },
     { name: 'orientation-resultats', path: `orientation/demarches/${epci}/`, status: 200 },
     { name: 'hors-ligne', path: 'hors-ligne/', status: 200 },
+    { name: 'integrer', path: 'integrer/', status: 200 },
+    { name: 'integrer-commune-avec-lieux', path: `integrer/communes/${communeWith}/`, status: 200 },
+    { name: 'integrer-commune-sans-lieu', path: `integrer/communes/${communeWithout}/`, status: 200 },
+    { name: 'integrer-recherche', path: 'integrer/recherche/', status: 200 },
+    { name: 'integrer-carte', path: 'integrer/carte/', status: 200 },
   ];
   return cachedPages;
 }

@@ -1,0 +1,119 @@
+// integrer/: an embedded view in a host page of another origin, with the
+// exact <iframe> code and host script the builder page gives. The frame
+// takes the height of its content, messages from elsewhere are ignored,
+// links leave the frame for a new tab, and the builder composes the code
+// for the chosen commune.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  BASE,
+  assertNoExternalRequest,
+  launchBrowser,
+  newGuardedContext,
+  openPage,
+} from './helpers/common.mjs';
+
+// Another origin (another port), answered by the test itself: nothing
+// listens there. Loopback, since Chromium refuses a public page framing a
+// loopback one (Private Network Access).
+const HOST = 'http://127.0.0.1:65431/hote/';
+
+let browser;
+let context;
+
+before(async () => {
+  browser = await launchBrowser();
+  context = await newGuardedContext(browser, { viewport: { width: 1280, height: 800 } });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** The code blocks of the builder page, as a person copies them. */
+async function builderCode(page) {
+  await openPage(page, { path: 'integrer/', status: 200 });
+  return page.$$eval('pre.code code', (nodes) => nodes.map((n) => n.textContent));
+}
+
+async function hostPage(body) {
+  const page = await context.newPage();
+  await page.route(HOST, (route) =>
+    route.fulfill({ contentType: 'text/html; charset=utf-8', body: `<!doctype html><html lang="fr"><title>Département</title><body><h1>Page du département</h1>${body}</body></html>` }),
+  );
+  await page.goto(HOST);
+  return page;
+}
+
+test('the frame takes the height of its content, and only from the directory', async () => {
+  const builder = await context.newPage();
+  const blocks = await builderCode(builder);
+  const iframe = blocks.find((b) => b.startsWith('<iframe ') && b.includes('/integrer/communes/'));
+  const script = blocks.find((b) => b.startsWith('<script>'));
+  assert.ok(iframe && script, `code blocks: ${blocks.join('\n---\n')}`);
+  assert.match(script, new RegExp(`e\\.origin !== "${BASE.origin.replace(/\./g, '\\.')}"`));
+  await builder.close();
+
+  // A frame of another origin that claims to be the directory, marked too.
+  const impostor = `<iframe data-annuaire title="Autre" height="120" srcdoc="<script>parent.postMessage({annuaire:'hauteur',hauteur:3},'*')</script>"></iframe>`;
+  const page = await hostPage(script + iframe + impostor);
+  const frameElement = page.locator('iframe[src*="/integrer/communes/"]');
+  await assert.doesNotReject(frameElement.waitFor());
+  assert.ok((await frameElement.getAttribute('title')).length > 10, 'the frame has a title');
+  const frame = page.frames().find((f) => f.url().includes('/integrer/communes/')) ??
+    (await (await frameElement.elementHandle()).contentFrame());
+  await frame.waitForLoadState('load');
+  const contentHeight = await frame.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
+  await page
+    .waitForFunction(
+      (h) => document.querySelector('iframe[src*="/integrer/communes/"]').style.height === `${h}px`,
+      contentHeight,
+      { timeout: 10_000 },
+    )
+    .catch(async (e) => {
+      const got = await frameElement.evaluate((f) => f.style.height);
+      throw new Error(`the frame's height is « ${got} », its content ${contentHeight}px: ${e.message}`);
+    });
+  assert.notEqual(contentHeight, 700, 'the height changed from the suggested one');
+  const box = await frameElement.boundingBox();
+  assert.ok(Math.abs(box.height - contentHeight) <= 1, `frame ${box.height}px, content ${contentHeight}px`);
+  // The impostor's message was ignored.
+  const impostorHeight = await page.locator('iframe[srcdoc]').evaluate((f) => f.style.height);
+  assert.equal(impostorHeight, '', 'a message from another origin changed a frame');
+
+  // A link of the frame opens a new tab; the host page stays.
+  const link = frame.locator('main a[href*="/lieux/"]').first();
+  const [popup] = await Promise.all([context.waitForEvent('page'), link.click()]);
+  await popup.waitForLoadState('domcontentloaded');
+  assert.match(popup.url(), /\/lieux\//);
+  assert.match(frame.url(), /\/integrer\/communes\//, 'the frame did not navigate');
+  assert.equal(page.url(), HOST);
+  assert.equal(await frame.locator('#integre-onglet').isVisible(), true, 'the frame says links open a new tab');
+  await popup.close();
+  await page.close();
+});
+
+test('the builder composes the code for the chosen commune', async () => {
+  const page = await context.newPage();
+  await openPage(page, { path: 'integrer/', status: 200 });
+  assert.equal(await page.locator('#integrer-generateur').isVisible(), true, 'the builder shows with JavaScript');
+  await page.selectOption('#integrer-vue', 'commune');
+  const value = await page.$eval('#integrer-commune option:nth-child(2)', (o) => o.value);
+  const label = await page.$eval('#integrer-commune option:nth-child(2)', (o) => o.textContent.replace(/ \(.*\)$/, ''));
+  await page.selectOption('#integrer-commune', value);
+  const code = await page.inputValue('#integrer-code');
+  assert.ok(code.startsWith(`<iframe src="${new URL(`integrer/communes/${value}/`, BASE).href}"`), code);
+  assert.ok(code.includes(`title="Lieux d'aide au numérique à ${label} – `), code);
+  assert.equal(await page.getAttribute('#integrer-apercu', 'href'), new URL(`integrer/communes/${value}/`, BASE).href);
+  // A title written by hand is kept, escaped.
+  await page.fill('#integrer-titre', 'Aide "numérique" <ici>');
+  assert.ok((await page.inputValue('#integrer-code')).includes('title="Aide &quot;numérique&quot; &lt;ici&gt;"'));
+  await page.selectOption('#integrer-vue', 'carte');
+  assert.equal(await page.locator('#integrer-champ-commune').isVisible(), false);
+  assert.ok((await page.inputValue('#integrer-code')).includes('/integrer/carte/'));
+  await page.close();
+});
+
+test('no request left 127.0.0.1', () => {
+  assertNoExternalRequest();
+});
