@@ -7,10 +7,13 @@
 
 pub mod colour;
 pub mod config;
+pub mod contribuer;
+pub mod dashboard;
 pub mod diagnostics;
 pub mod enrich;
 pub mod error;
 pub mod export;
+pub mod fermeture;
 pub mod frontmatter;
 pub mod hours;
 pub mod import;

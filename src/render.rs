@@ -72,6 +72,8 @@ pub struct PlaceSummary {
     /// « 3,2 km », for nearest-place lists.
     pub distance: Option<String>,
     pub stale: bool,
+    /// « Fermé temporairement jusqu'au … », while a `fermeture_temporaire` applies.
+    pub fermeture: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -111,6 +113,7 @@ struct PlaceView {
     date_maj_iso: String,
     date_maj: String,
     stale: bool,
+    fermeture: Option<crate::fermeture::FermetureView>,
     edit_url: Option<String>,
     report_mailto: String,
     latitude: Option<f64>,
@@ -238,6 +241,7 @@ impl Renderer<'_> {
             telephone: place.lieu.telephone.as_deref().map(phone),
             distance: distance.map(french_km),
             stale: place.stale,
+            fermeture: crate::fermeture::summary(place.lieu.fermeture_temporaire.as_ref(), self.site.today),
         }
     }
 
@@ -350,6 +354,7 @@ impl Renderer<'_> {
             date_maj_iso: lieu.date_maj.format("%Y-%m-%d").to_string(),
             date_maj: french_date(lieu.date_maj),
             stale: place.stale,
+            fermeture: crate::fermeture::view(lieu.fermeture_temporaire.as_ref(), self.site.today),
             edit_url,
             report_mailto,
             latitude: lieu.latitude,
@@ -747,12 +752,12 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
             label: p.page.titre.clone(),
             url: url(&urls::page(&p.page.slug)),
         }];
+        let mut page_context = context(vec![("breadcrumbs", renderer.crumbs(trail)), ("page", view)]);
+        // A page may ask for generated content: the contribution guide.
+        let template = crate::contribuer::extend_page(&p.page, &mut page_context);
         html(
             urls::index_file(&urls::page(&p.page.slug)),
-            renderer.render(
-                "page.html",
-                context(vec![("breadcrumbs", renderer.crumbs(trail)), ("page", view)]),
-            )?,
+            renderer.render(template, page_context)?,
         );
     }
 
@@ -818,6 +823,47 @@ pub fn render_site(site: &Site, theme: &Theme, options: &RenderOptions) -> Resul
             ]),
         )?,
     );
+
+    // --- Network dashboard: figures and chart geometry from crate::dashboard,
+    // drawn by the theme (pages and SVG charts).
+    {
+        let board = crate::dashboard::dashboard(site);
+        let start = Link {
+            label: "Tableau de bord".into(),
+            url: url(crate::dashboard::URL),
+        };
+        html(
+            urls::index_file(crate::dashboard::URL),
+            renderer.render(
+                "tableau-de-bord.html",
+                context(vec![
+                    ("breadcrumbs", renderer.crumbs(vec![start.clone()])),
+                    ("tableau", json(&board.view)),
+                ]),
+            )?,
+        );
+        let communes = Link {
+            label: "Couverture par commune".into(),
+            url: url(crate::dashboard::COMMUNES_URL),
+        };
+        html(
+            urls::index_file(crate::dashboard::COMMUNES_URL),
+            renderer.render(
+                "tableau-de-bord-communes.html",
+                context(vec![
+                    ("breadcrumbs", renderer.crumbs(vec![start, communes])),
+                    ("tableau", json(&board.communes)),
+                ]),
+            )?,
+        );
+        for chart in &board.charts {
+            html(
+                chart.path.clone(),
+                renderer.render(chart.template, context(vec![("graphique", json(&chart.chart))]))?,
+            );
+        }
+    }
+    // --- End of the network dashboard.
 
     render_orientation(&renderer, &mut html)?;
 

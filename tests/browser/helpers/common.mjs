@@ -118,6 +118,9 @@ export function templatePages() {
     { name: 'orientation-territoire', path: 'orientation/demarches/seniors/', status: 200 },
     { name: 'orientation-resultats', path: `orientation/demarches/seniors/${epci}/`, status: 200 },
     { name: 'hors-ligne', path: 'hors-ligne/', status: 200 },
+    { name: 'tableau-de-bord', path: 'tableau-de-bord/', status: 200 },
+    { name: 'tableau-de-bord-communes', path: 'tableau-de-bord/communes/', status: 200 },
+    { name: 'contribuer', path: 'contribuer/', status: 200 },
   ];
   return cachedPages;
 }
