@@ -354,6 +354,7 @@ pub struct DashboardView {
     /// Per service: share of the population within the threshold (the bar chart's data).
     pub couverture_services: Vec<ServiceShare>,
     pub zones_blanches: Vec<WhiteZoneRow>,
+    /// Services of the vocabulary; `url` is empty when no place offers one.
     pub services: Vec<Link>,
     pub intercommunalites: Vec<EpciRow>,
     pub programmes: Vec<EpciProgrammes>,
@@ -882,9 +883,11 @@ pub fn dashboard(site: &Site) -> Dashboard {
         services: cov
             .services
             .iter()
-            .map(|s| Link {
+            .zip(&shares)
+            // A service nobody offers has no page to link to.
+            .map(|(s, (_, _, offering))| Link {
                 label: s.to_string(),
-                url: url(&urls::service(s)),
+                url: if *offering > 0 { url(&urls::service(s)) } else { String::new() },
             })
             .collect(),
         intercommunalites,
