@@ -80,13 +80,14 @@ fn communes_90() -> BTreeMap<String, (String, u64, (f64, f64))> {
         .collect()
 }
 
-/// The fixture's places: (lat, lon of their commune's point, services).
+/// The fixture's places: (code INSEE of their commune, services).
 fn places() -> Vec<(String, Vec<String>)> {
     let dir = fixture(FIXTURE).join("content/lieux");
     let mut out = Vec::new();
+    let code_insee = Regex::new(r#"code_insee: "(\d+)""#).unwrap();
     for entry in std::fs::read_dir(dir).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        let code = Regex::new(r#"code_insee: "(\d+)""#).unwrap().captures(&text).unwrap()[1].to_string();
+        let code = code_insee.captures(&text).unwrap()[1].to_string();
         let services = text
             .split("services:\n")
             .nth(1)
