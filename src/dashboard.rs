@@ -544,7 +544,8 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{} {}", n, if n > 1 { many } else { one })
 }
 
-const BAR_CHART_WIDTH: f64 = 400.0;
+/// About a phone's width, so that the labels are read at their size there.
+const BAR_CHART_WIDTH: f64 = 340.0;
 const BAR_ROW_HEIGHT: f64 = 40.0;
 const MAP_WIDTH: f64 = 400.0;
 const MAP_PADDING: f64 = 8.0;
@@ -987,7 +988,7 @@ fn commune_groups(
 /// a bar on a phone.
 fn bar_chart(titre: String, bars: &[(String, f64, String)], couleur: String) -> BarChart {
     // Room on the right for « 100,0 % ».
-    let max_length = BAR_CHART_WIDTH - 70.0;
+    let max_length = BAR_CHART_WIDTH - 64.0;
     let barres = bars
         .iter()
         .enumerate()
@@ -1530,7 +1531,7 @@ mod tests {
                 Chart::Bars(b) => {
                     assert_eq!(b.barres.len(), services().len());
                     for bar in &b.barres {
-                        assert!(bar.longueur >= 0.0 && bar.x_valeur + 60.0 <= b.largeur, "{bar:?}");
+                        assert!(bar.longueur >= 0.0 && bar.x_valeur + 52.0 <= b.largeur, "{bar:?}");
                         assert!(bar.y_valeur <= b.hauteur);
                     }
                     assert!(b.description.contains(DEMARCHES));
@@ -1553,6 +1554,10 @@ mod tests {
         }
         let share = &board.view.couverture_services;
         assert_eq!(share.len(), services().len());
+        // A full bar still leaves room for « 100,0 % » (about 50 units in bold).
+        let full = bar_chart(String::new(), &[("A".into(), 1.0, "100,0 %".into())], String::new());
+        assert!(full.barres[0].x_valeur + 52.0 <= full.largeur, "{:?}", full.barres[0]);
+        assert!(full.barres[0].longueur > 0.75 * full.largeur);
     }
 
     #[test]
