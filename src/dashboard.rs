@@ -888,7 +888,11 @@ pub fn dashboard(site: &Site) -> Dashboard {
             // A service nobody offers has no page to link to.
             .map(|(s, (_, _, offering))| Link {
                 label: s.to_string(),
-                url: if *offering > 0 { url(&urls::service(s)) } else { String::new() },
+                url: if *offering > 0 {
+                    url(&urls::service(s))
+                } else {
+                    String::new()
+                },
             })
             .collect(),
         intercommunalites,
