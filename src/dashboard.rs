@@ -349,6 +349,7 @@ pub struct DashboardView {
     pub phrase_zones_blanches: String,
     pub phrase_fraicheur: String,
     pub phrase_completude: String,
+    pub phrase_qui_fait_quoi: String,
     pub graphique_services: ChartRef,
     pub cartes: Vec<ChartRef>,
     /// Per service: share of the population within the threshold (the bar chart's data).
@@ -784,6 +785,36 @@ pub fn dashboard(site: &Site) -> Dashboard {
             }
         })
         .collect();
+    let missing_services: Vec<String> = shares
+        .iter()
+        .filter(|(_, _, offering)| *offering == 0)
+        .map(|(s, _, _)| format!("« {s} »"))
+        .collect();
+    let zone_service = cov.service_index(WHITE_ZONE_SERVICE);
+    let epcis_without: Vec<&str> = intercommunalites
+        .iter()
+        .filter(|e| zone_service.is_some_and(|s| e.services[s] == 0))
+        .map(|e| e.epci.label.as_str())
+        .collect();
+    let mut phrase_qui_fait_quoi = match missing_services.len() {
+        0 => "Chacun des services du standard est proposé par au moins un lieu.".to_string(),
+        1 => format!("Aucun lieu ne propose {}.", missing_services[0]),
+        n => format!(
+            "{n} services du standard ne sont proposés par aucun lieu : {}.",
+            missing_services.join(", ")
+        ),
+    };
+    match epcis_without.len() {
+        0 => {}
+        1 => phrase_qui_fait_quoi.push_str(&format!(
+            " L'intercommunalité {} n'a aucun lieu qui propose « {service_zone} ».",
+            epcis_without[0]
+        )),
+        n => phrase_qui_fait_quoi.push_str(&format!(
+            " {n} intercommunalités n'ont aucun lieu qui propose « {service_zone} » : {}.",
+            epcis_without.join(", ")
+        )),
+    }
     let programmes_view: Vec<EpciProgrammes> = epci_order
         .iter()
         .map(|&e| EpciProgrammes {
@@ -877,6 +908,7 @@ pub fn dashboard(site: &Site) -> Dashboard {
         phrase_zones_blanches,
         phrase_fraicheur,
         phrase_completude,
+        phrase_qui_fait_quoi,
         graphique_services,
         cartes,
         couverture_services,
@@ -1505,6 +1537,15 @@ mod tests {
             board.view.phrase_completude.contains("70\u{a0}% en moyenne"),
             "{}",
             board.view.phrase_completude
+        );
+    }
+
+    #[test]
+    fn who_does_what_names_the_gaps() {
+        let board = dashboard(&two_places());
+        assert_eq!(
+            board.view.phrase_qui_fait_quoi,
+            "6 services du standard ne sont proposés par aucun lieu : « Acquisition de matériel informatique à prix solidaire », « Insertion professionnelle via le numérique », « Utilisation sécurisée du numérique », « Parentalité et éducation avec le numérique », « Loisirs et créations numériques », « Compréhension du monde numérique ». 2 intercommunalités n'ont aucun lieu qui propose « Aide aux démarches administratives » : CC des Vosges du Sud, CC du Sud Territoire."
         );
     }
 

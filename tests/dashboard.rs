@@ -279,6 +279,13 @@ fn who_does_what_lists_services_and_programmes_per_territory() {
     assert!(section(&html, "programmes").contains("/annuaire/lieux/espace-numerique-delle/"));
     let matrix = section(&html, "qui-fait-quoi");
     assert!(matrix.contains(DEMARCHES));
+    assert!(
+        text_of(&matrix).contains(
+            "L'intercommunalité CC du Sud Territoire n'a aucun lieu qui propose « Aide aux démarches administratives »."
+        ),
+        "{}",
+        text_of(&matrix)
+    );
     // One row per intercommunalité of the département.
     let epcis: BTreeSet<&str> = ["200069052", "200069060", "249000241"].into();
     for siren in &epcis {
