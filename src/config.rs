@@ -37,6 +37,9 @@ pub struct Config {
     pub lieux_proches: usize,
     /// Months after which a listing is reported as stale.
     pub fraicheur_mois: u32,
+    /// Distance (km) beyond which a commune with no place offering
+    /// « Aide aux démarches administratives » is a white zone of the network.
+    pub zone_blanche_km: u32,
     pub carte: MapConfig,
 }
 
@@ -105,6 +108,10 @@ fn default_nearest() -> usize {
 fn default_stale_months() -> u32 {
     12
 }
+pub const DEFAULT_WHITE_ZONE_KM: u32 = 15;
+/// Beyond this, every commune of a département is "covered": the figure would
+/// mean nothing, and is most likely a typo (150 for 15).
+const MAX_WHITE_ZONE_KM: u32 = 100;
 
 impl Config {
     /// The path part of the base URL, always starting and ending with `/`.
@@ -171,6 +178,7 @@ const KEYS: &[&str] = &[
     "accessibilite",
     "lieux_proches",
     "fraicheur_mois",
+    "zone_blanche_km",
     "carte",
 ];
 const CONTACT_KEYS: &[&str] = &["nom", "courriel", "telephone"];
@@ -312,6 +320,20 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
     let accessibilite = top.text("accessibilite", false);
     let lieux_proches = top.number("lieux_proches", default_nearest() as u32) as usize;
     let fraicheur_mois = top.number("fraicheur_mois", default_stale_months());
+    let zone_blanche_km = top.number("zone_blanche_km", DEFAULT_WHITE_ZONE_KM);
+    if let Some((_, at)) = top.text("zone_blanche_km", false)
+        && !(1..=MAX_WHITE_ZONE_KM).contains(&zone_blanche_km)
+    {
+        problems.push(
+            Diagnostic::error(
+                file,
+                at,
+                "configuration",
+                format!("zone_blanche_km vaut {zone_blanche_km} : la distance doit être comprise entre 1 et {MAX_WHITE_ZONE_KM} km"),
+            )
+            .with_hint(format!("par exemple « zone_blanche_km: {DEFAULT_WHITE_ZONE_KM} »")),
+        );
+    }
     let departements: Vec<(String, Position)> = match fm.get("departements") {
         Some(RawEntry {
             value: RawValue::List(items),
@@ -537,6 +559,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
         accessibilite: accessibilite.map(|a| a.0).unwrap_or_else(default_accessibility),
         lieux_proches,
         fraicheur_mois,
+        zone_blanche_km,
         carte: MapConfig {
             tuiles: tiles.map(|t| t.0).unwrap_or_else(|| DEFAULT_TILES.into()),
             attribution: tiles_attribution
@@ -560,6 +583,31 @@ mod tests {
         assert_eq!(c.base_path(), "/annuaire/");
         assert_eq!(c.base_url(), "https://exemple.fr/annuaire/");
         assert_eq!(c.lieux_proches, 5);
+        assert_eq!(c.fraicheur_mois, 12);
+        assert_eq!(c.zone_blanche_km, 15);
+    }
+
+    #[test]
+    fn white_zone_distance_is_read_and_checked() {
+        let c = parse(&format!("{MINIMAL}zone_blanche_km: 10\n"), Path::new("annuaire.yaml")).unwrap();
+        assert_eq!(c.zone_blanche_km, 10);
+        let err = parse(&format!("{MINIMAL}zone_blanche_km: 0\n"), Path::new("annuaire.yaml")).unwrap_err();
+        assert_eq!(
+            err[0].message, "zone_blanche_km vaut 0 : la distance doit être comprise entre 1 et 100 km",
+            "{err:?}"
+        );
+        assert_eq!(err[0].position, Position::new(8, 18));
+        let err = parse(
+            &format!("{MINIMAL}zone_blanche_km: quinze\n"),
+            Path::new("annuaire.yaml"),
+        )
+        .unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert_eq!(
+            err[0].message,
+            "« zone_blanche_km » doit être un nombre entier, pas « quinze »"
+        );
+        assert_eq!(err[0].position, Position::new(8, 18));
     }
 
     #[test]

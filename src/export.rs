@@ -105,7 +105,7 @@ fn round6(x: f64) -> f64 {
 }
 
 pub fn open_data_files(site: &Site) -> Result<Vec<OutputFile>, Error> {
-    Ok(vec![
+    let mut files = vec![
         OutputFile {
             path: "donnees/lieux.csv".into(),
             bytes: csv(site)?,
@@ -118,5 +118,8 @@ pub fn open_data_files(site: &Site) -> Result<Vec<OutputFile>, Error> {
             path: "donnees/lieux.geojson".into(),
             bytes: geojson(site)?,
         },
-    ])
+    ];
+    // The network dashboard's figures, for the département's own reports.
+    files.extend(crate::dashboard::csv_files(site)?);
+    Ok(files)
 }

@@ -7,12 +7,15 @@
 
 pub mod colour;
 pub mod config;
+pub mod contribuer;
+pub mod dashboard;
 pub mod diagnostics;
 pub mod diff;
 pub mod embed;
 pub mod enrich;
 pub mod error;
 pub mod export;
+pub mod fermeture;
 pub mod frontmatter;
 pub mod git;
 pub mod hours;

@@ -40,6 +40,18 @@ pub struct Lieu {
     pub modalites_accompagnement: Vec<String>,
     pub fiche_acces_libre: Option<String>,
     pub prise_rdv: Option<String>,
+    /// Not in the national standard: written in the front matter only, never
+    /// exported (exports list the schema's fields by name).
+    pub fermeture_temporaire: Option<Fermeture>,
+}
+
+/// `fermeture_temporaire`, this site's extension of the national schema: the
+/// place is closed from `du` to `au`, both included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fermeture {
+    pub du: NaiveDate,
+    pub au: NaiveDate,
+    pub message: Option<String>,
 }
 
 /// Where a place came from, for messages and the "Modifier cette fiche" link.
@@ -58,6 +70,7 @@ pub enum FieldValue {
     List(Vec<String>),
     Number(f64),
     Date(NaiveDate),
+    Closure(Fermeture),
 }
 
 impl Lieu {
@@ -172,6 +185,10 @@ impl Lieu {
             Some(FieldValue::Date(d)) => d,
             _ => return None,
         };
+        let fermeture_temporaire = match get(crate::fermeture::KEY) {
+            Some(FieldValue::Closure(f)) => Some(f),
+            _ => None,
+        };
         Some(Lieu {
             id,
             pivot,
@@ -205,6 +222,7 @@ impl Lieu {
             modalites_accompagnement,
             fiche_acces_libre,
             prise_rdv,
+            fermeture_temporaire,
         })
     }
 }

@@ -167,7 +167,7 @@ pub fn render_all(
 ) -> Result<Manifest, Error> {
     use rayon::prelude::*;
     let renderer = render::Renderer::new(site, theme, options)?;
-    let keys = render::page_keys(site);
+    let keys = renderer.page_keys();
     let put = |path: String, bytes: &[u8]| -> Result<(String, u64), Error> {
         sink.put(&path, bytes)?;
         let hash = hash_file(&path, bytes);
@@ -178,7 +178,7 @@ pub fn render_all(
             keys.par_iter()
                 .map(|&key| {
                     let bytes = renderer.render(key, &mut render::Reads::default())?;
-                    put(render::output_path(site, key), &bytes)
+                    put(renderer.output_path(key), &bytes)
                 })
                 .collect::<Result<Vec<_>, Error>>()
         },

@@ -75,6 +75,8 @@ pub struct PlaceSummary {
     /// « 3,2 km », for nearest-place lists.
     pub distance: Option<String>,
     pub stale: bool,
+    /// « Fermé temporairement jusqu'au … », while a `fermeture_temporaire` applies.
+    pub fermeture: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -114,6 +116,7 @@ struct PlaceView {
     date_maj_iso: String,
     date_maj: String,
     stale: bool,
+    fermeture: Option<crate::fermeture::FermetureView>,
     edit_url: Option<String>,
     report_mailto: String,
     latitude: Option<f64>,
@@ -212,6 +215,11 @@ pub enum PageKey {
     EmbedSearch,
     EmbedMap,
     EmbedCommune(usize),
+    /// `tableau-de-bord/`: the network's coverage, freshness, who does what.
+    Dashboard,
+    DashboardCommunes,
+    /// One of the dashboard's SVG charts, by position.
+    DashboardChart(usize),
 }
 
 /// A list of the site model a page shows, whose content can change when a
@@ -268,8 +276,9 @@ impl Reads {
 /// list of départements instead of 50,000 places.
 pub const LONG_LIST: usize = 1500;
 
-/// Every page of the site, in a fixed order.
-pub fn page_keys(site: &Site) -> Vec<PageKey> {
+/// Every page of the site, in a fixed order; `charts` is the number of
+/// the dashboard's charts.
+fn page_keys(site: &Site, charts: usize) -> Vec<PageKey> {
     use crate::orientation::NEEDS;
     let mut keys = vec![PageKey::Home, PageKey::AllPlaces];
     keys.extend((0..site.places.len()).map(PageKey::Place));
@@ -305,6 +314,8 @@ pub fn page_keys(site: &Site) -> Vec<PageKey> {
         PageKey::EmbedMap,
     ]);
     keys.extend((0..site.communes.len()).map(PageKey::EmbedCommune));
+    keys.extend([PageKey::Dashboard, PageKey::DashboardCommunes]);
+    keys.extend((0..charts).map(PageKey::DashboardChart));
     keys
 }
 
@@ -314,9 +325,11 @@ fn services_vocabulary() -> &'static [schema::VocabularyValue] {
         .unwrap_or(&[])
 }
 
-/// Where a page is written, relative to the output root.
-pub fn output_path(site: &Site, key: PageKey) -> String {
+/// Where a page is written, relative to the output root (`charts` gives
+/// the dashboard's chart files).
+fn output_path(site: &Site, key: PageKey, charts: &[crate::dashboard::ChartFile]) -> String {
     urls::index_file(&match key {
+        PageKey::DashboardChart(i) => return charts.get(i).map(|c| c.path.clone()).unwrap_or_default(),
         PageKey::NotFound => return "404.html".into(),
         PageKey::Sitemap => return "sitemap.xml".into(),
         PageKey::Robots => return "robots.txt".into(),
@@ -352,7 +365,11 @@ fn page_url(site: &Site, key: PageKey) -> String {
         PageKey::EmbedSearch => format!("{}recherche/", crate::embed::DIR),
         PageKey::EmbedMap => format!("{}carte/", crate::embed::DIR),
         PageKey::EmbedCommune(c) => crate::embed::commune_path(&site.communes[c]),
-        PageKey::NotFound | PageKey::Sitemap | PageKey::Robots | PageKey::Colours => String::new(),
+        PageKey::Dashboard => crate::dashboard::URL.into(),
+        PageKey::DashboardCommunes => crate::dashboard::COMMUNES_URL.into(),
+        PageKey::NotFound | PageKey::Sitemap | PageKey::Robots | PageKey::Colours | PageKey::DashboardChart(_) => {
+            String::new()
+        }
     }
 }
 
@@ -370,6 +387,7 @@ fn in_sitemap(key: PageKey) -> bool {
             | PageKey::EmbedSearch
             | PageKey::EmbedMap
             | PageKey::EmbedCommune(_)
+            | PageKey::DashboardChart(_)
     )
 }
 
@@ -381,6 +399,8 @@ pub struct Renderer<'a> {
     base: String,
     site_context: tera::Context,
     typologie: &'static schema::Vocabulary,
+    /// Computed once, on first use, by whichever thread needs it first.
+    dashboard: std::sync::OnceLock<crate::dashboard::Dashboard>,
 }
 
 impl<'a> Renderer<'a> {
@@ -453,7 +473,25 @@ impl<'a> Renderer<'a> {
             site_context,
             typologie: schema::vocabulary("typologie")
                 .ok_or_else(|| Error::Internal("vocabulaire typologie absent".into()))?,
+            dashboard: std::sync::OnceLock::new(),
         })
+    }
+
+    fn dashboard(&self) -> &crate::dashboard::Dashboard {
+        self.dashboard.get_or_init(|| crate::dashboard::dashboard(self.site))
+    }
+
+    /// Every page of the site, in a fixed order.
+    pub fn page_keys(&self) -> Vec<PageKey> {
+        page_keys(self.site, self.dashboard().charts.len())
+    }
+
+    /// Where a page is written, relative to the output root.
+    pub fn output_path(&self, key: PageKey) -> String {
+        match key {
+            PageKey::DashboardChart(_) => output_path(self.site, key, &self.dashboard().charts),
+            _ => output_path(self.site, key, &[]),
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -533,6 +571,7 @@ impl<'a> Renderer<'a> {
             telephone: place.lieu.telephone.as_deref().map(phone),
             distance: distance.map(french_km),
             stale: place.stale,
+            fermeture: crate::fermeture::summary(place.lieu.fermeture_temporaire.as_ref(), self.site.today),
         }
     }
 
@@ -635,6 +674,7 @@ impl<'a> Renderer<'a> {
             date_maj_iso: lieu.date_maj.format("%Y-%m-%d").to_string(),
             date_maj: french_date(lieu.date_maj),
             stale: place.stale,
+            fermeture: crate::fermeture::view(lieu.fermeture_temporaire.as_ref(), self.site.today),
             edit_url,
             report_mailto,
             latitude: lieu.latitude,
@@ -939,7 +979,8 @@ impl<'a> Renderer<'a> {
                     }]),
                 );
                 c.insert("page", &view);
-                "page.html"
+                // A page may ask for generated content: the contribution guide.
+                crate::contribuer::extend_page(&p.page, &mut c)
             }
             PageKey::Search => {
                 // The form is shown by recherche.js; without it, the page
@@ -1100,7 +1141,8 @@ impl<'a> Renderer<'a> {
             PageKey::NotFound => "404.html",
             PageKey::Offline => "hors-ligne.html",
             PageKey::Sitemap => {
-                let mut urls: Vec<String> = page_keys(site)
+                let mut urls: Vec<String> = self
+                    .page_keys()
                     .into_iter()
                     .filter(|&k| in_sitemap(k))
                     .map(|k| format!("{}{}", site.config.base_url(), page_url(site, k)))
@@ -1110,6 +1152,34 @@ impl<'a> Renderer<'a> {
                 "sitemap.xml"
             }
             PageKey::Robots => "robots.txt",
+            PageKey::Dashboard => {
+                reads.everything();
+                c.insert("breadcrumbs", &self.crumbs(vec![self.dashboard_link()]));
+                c.insert("tableau", &self.dashboard().view);
+                "tableau-de-bord.html"
+            }
+            PageKey::DashboardCommunes => {
+                reads.everything();
+                c.insert(
+                    "breadcrumbs",
+                    &self.crumbs(vec![
+                        self.dashboard_link(),
+                        self.link("Couverture par commune", crate::dashboard::COMMUNES_URL),
+                    ]),
+                );
+                c.insert("tableau", &self.dashboard().communes);
+                "tableau-de-bord-communes.html"
+            }
+            PageKey::DashboardChart(i) => {
+                reads.everything();
+                let chart = self
+                    .dashboard()
+                    .charts
+                    .get(i)
+                    .ok_or_else(|| Error::Internal(format!("graphique {i} absent")))?;
+                c.insert("graphique", &chart.chart);
+                chart.template
+            }
             PageKey::EmbedBuilder => {
                 c.insert(
                     "breadcrumbs",
@@ -1197,6 +1267,10 @@ impl<'a> Renderer<'a> {
             "nb_sans_coordonnees",
             &site.places.iter().filter(|p| !p.has_own_coordinates).count(),
         );
+    }
+
+    fn dashboard_link(&self) -> Link {
+        self.link("Tableau de bord", crate::dashboard::URL)
     }
 
     fn link(&self, label: &str, path: &str) -> Link {
@@ -1428,8 +1502,8 @@ mod tests {
         slow.tera = theme.tera_unminified().unwrap();
         slow.minify_pages = true;
         let mut compared = 0;
-        for key in page_keys(&site) {
-            if !output_path(&site, key).ends_with(".html") {
+        for key in fast.page_keys() {
+            if !fast.output_path(key).ends_with(".html") {
                 continue;
             }
             let a = crate::theme::minify_page(&fast.render(key, &mut Reads::default()).unwrap());
@@ -1438,7 +1512,7 @@ mod tests {
                 String::from_utf8_lossy(&a),
                 String::from_utf8_lossy(&b),
                 "{}",
-                output_path(&site, key)
+                fast.output_path(key)
             );
             compared += 1;
         }

@@ -73,11 +73,21 @@ modalites_accompagnement:
 
 # Date de la dernière vérification de cette fiche (année-mois-jour)
 date_maj: {today}
+
+# Fermeture temporaire (travaux, congés) : retirez les # des quatre lignes.
+# Un bandeau l'annonce aux habitants du premier au dernier jour inclus.
+# fermeture_temporaire:
+#   du: {closed_from}
+#   au: {closed_to}
+#   message: Fermé pour travaux ; la permanence a lieu à la mairie.
 ---
 Décrivez ici le lieu en quelques phrases : ce qu'on y trouve, comment se passe
 un premier rendez-vous, s'il faut apporter quelque chose.
 "#,
-        today = today.format("%Y-%m-%d")
+        today = today.format("%Y-%m-%d"),
+        // An example that, uncommented, is valid and still to come.
+        closed_from = (today + chrono::Days::new(30)).format("%Y-%m-%d"),
+        closed_to = (today + chrono::Days::new(44)).format("%Y-%m-%d"),
     )
 }
 

@@ -31,7 +31,7 @@ pub struct Context<'a> {
 }
 
 /// A field as read from a source (front matter or an imported row).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InputField {
     pub key: String,
     pub key_position: Position,
@@ -46,7 +46,8 @@ pub enum InputValue {
     Null,
     Scalar(String),
     List(Vec<(InputValue, Position)>),
-    Map,
+    /// Sub-fields (only `fermeture_temporaire` has any).
+    Map(Vec<InputField>),
 }
 
 /// Keys of the legacy v0.1 schema, with the v1 field that replaced them.
@@ -75,11 +76,20 @@ const WINDOWS_DEVICE_NAMES: &[&str] = &[
 const OUTLINE_TOLERANCE_KM: f64 = 3.0;
 
 pub fn inputs_from_front_matter(fm: &RawFrontMatter, yaml_first_line: u32) -> Vec<InputField> {
+    fn entry(e: &frontmatter::RawEntry, first_line: u32) -> InputField {
+        InputField {
+            key: e.key.clone(),
+            key_position: e.key_position,
+            value: convert(&e.value, first_line),
+            value_position: e.value_position,
+            quoted: e.quoted,
+        }
+    }
     fn convert(value: &RawValue, first_line: u32) -> InputValue {
         match value {
             RawValue::Null => InputValue::Null,
             RawValue::Scalar(s) => InputValue::Scalar(s.clone()),
-            RawValue::Map(_) => InputValue::Map,
+            RawValue::Map(entries) => InputValue::Map(entries.iter().map(|e| entry(e, first_line)).collect()),
             RawValue::List(items) => InputValue::List(
                 items
                     .iter()
@@ -93,16 +103,7 @@ pub fn inputs_from_front_matter(fm: &RawFrontMatter, yaml_first_line: u32) -> Ve
             ),
         }
     }
-    fm.entries
-        .iter()
-        .map(|e| InputField {
-            key: e.key.clone(),
-            key_position: e.key_position,
-            value: convert(&e.value, yaml_first_line),
-            value_position: e.value_position,
-            quoted: e.quoted,
-        })
-        .collect()
+    fm.entries.iter().map(|e| entry(e, yaml_first_line)).collect()
 }
 
 /// Where a place's data comes from: its file, and the id the file name gives it.
@@ -149,6 +150,7 @@ pub fn validate_place(inputs: &[InputField], origin: Origin<'_>, ctx: &Context<'
     // Duplicates and unknown keys first: they change how the rest reads.
     let mut first_seen: HashMap<&str, Position> = HashMap::new();
     let mut fields: HashMap<&str, &InputField> = HashMap::new();
+    let mut closure: Option<&InputField> = None;
     for input in inputs {
         if let Some(first) = first_seen.get(input.key.as_str()) {
             v.error(
@@ -170,6 +172,10 @@ pub fn validate_place(inputs: &[InputField], origin: Origin<'_>, ctx: &Context<'
                 "« presentation_detail » ne s'écrit pas dans l'en-tête".to_string(),
                 Some("écrivez la présentation détaillée sous la seconde ligne « --- », en texte libre".to_string()),
             );
+            continue;
+        }
+        if input.key == crate::fermeture::KEY {
+            closure = Some(input);
             continue;
         }
         if schema.field(&input.key).is_none() {
@@ -249,6 +255,13 @@ pub fn validate_place(inputs: &[InputField], origin: Origin<'_>, ctx: &Context<'
     check_id(&mut v, &values, &fields, &origin);
     check_territory(&mut v, &mut values, &fields, origin.start);
     check_dates(&mut v, &values, &fields);
+    if let Some(input) = closure {
+        let (fermeture, problems) = crate::fermeture::check(v.file, input, v.ctx.today);
+        v.diagnostics.extend(problems);
+        if let Some(f) = fermeture {
+            values.insert(crate::fermeture::KEY.into(), FieldValue::Closure(f));
+        }
+    }
 
     let has_error = v.diagnostics.iter().any(Diagnostic::is_error);
     let lieu = if has_error {
@@ -273,7 +286,7 @@ fn check_field(v: &mut Validator<'_>, field: &schema::Field, input: &InputField)
     let name = field.name.as_str();
     match (&input.value, field.shape) {
         (InputValue::Null, _) => None,
-        (InputValue::Map, _) => {
+        (InputValue::Map(_), _) => {
             v.error(
                 input.value_position,
                 "forme",
@@ -919,6 +932,8 @@ pub struct Page {
     pub body_first_line: u32,
     pub ordre: i64,
     pub path: PathBuf,
+    /// `modele: contribuer` adds generated content (see [`crate::contribuer`]).
+    pub modele: Option<String>,
 }
 
 /// Path segments the generator uses itself: a page cannot take them.
@@ -967,6 +982,7 @@ pub fn validate_page_file(file: &ContentFile) -> (Option<Page>, Vec<Diagnostic>)
     let mut titre = None;
     let mut description = None;
     let mut ordre = 100;
+    let mut modele = None;
     for e in &fm.entries {
         let value = match &e.value {
             RawValue::Scalar(s) => s.trim().to_string(),
@@ -995,6 +1011,19 @@ pub fn validate_page_file(file: &ContentFile) -> (Option<Page>, Vec<Diagnostic>)
                     .with_hint("l'ordre range les pages dans le pied de page : 1, 2, 3…"),
                 ),
             },
+            "modele" if value == crate::contribuer::TEMPLATE => modele = Some(value),
+            "modele" => diagnostics.push(
+                Diagnostic::error(
+                    &file.path,
+                    e.value_position,
+                    "format",
+                    format!("modele « {value} » n'existe pas"),
+                )
+                .with_hint(format!(
+                    "« modele: {} » ajoute la liste des champs d'une fiche et de leurs valeurs ; sans « modele », la page n'affiche que son texte",
+                    crate::contribuer::TEMPLATE
+                )),
+            ),
             other => diagnostics.push(
                 Diagnostic::error(
                     &file.path,
@@ -1002,7 +1031,7 @@ pub fn validate_page_file(file: &ContentFile) -> (Option<Page>, Vec<Diagnostic>)
                     "champ-inconnu",
                     format!("champ inconnu « {other} »"),
                 )
-                .with_hint("une page accepte titre, description et ordre"),
+                .with_hint("une page accepte titre, description, ordre et modele"),
             ),
         }
     }
@@ -1027,6 +1056,7 @@ pub fn validate_page_file(file: &ContentFile) -> (Option<Page>, Vec<Diagnostic>)
         body_first_line: split.body_first_line,
         ordre,
         path: file.path.clone(),
+        modele,
     };
     let has_error = diagnostics.iter().any(Diagnostic::is_error);
     (if has_error { None } else { Some(page) }, diagnostics)

@@ -40,6 +40,26 @@ fn new_place_creates_a_template_that_passes_check() {
         "no warning either on a fresh template: {about_new:#?}"
     );
 
+    // The commented closure example is valid once uncommented.
+    let with_closure = text
+        .replace("# fermeture_temporaire:", "fermeture_temporaire:")
+        .replace("#   du: ", "  du: ")
+        .replace("#   au: ", "  au: ")
+        .replace("#   message: ", "  message: ");
+    assert!(
+        with_closure.contains("\nfermeture_temporaire:\n  du: 2026-12-18\n  au: 2027-01-01\n"),
+        "{with_closure}"
+    );
+    std::fs::write(&created, &with_closure).unwrap();
+    let closure_run = check(&root, None);
+    assert_eq!(closure_run.code, 0, "{}", closure_run.stdout);
+    assert!(
+        !closure_run.stdout.contains("mediatheque-d-oloron.md"),
+        "{}",
+        closure_run.stdout
+    );
+    std::fs::write(&created, &text).unwrap();
+
     // A second time: refused, and the partner's edits are kept.
     std::fs::write(&created, format!("{text}Texte ajouté par le partenaire.\n")).unwrap();
     let again = annuaire(&["new", "lieu", "Médiathèque d'Oloron", "--root", path_arg(&root)]);

@@ -122,6 +122,9 @@ export function templatePages() {
     { name: 'integrer-commune-sans-lieu', path: `integrer/communes/${communeWithout}/`, status: 200 },
     { name: 'integrer-recherche', path: 'integrer/recherche/', status: 200 },
     { name: 'integrer-carte', path: 'integrer/carte/', status: 200 },
+    { name: 'tableau-de-bord', path: 'tableau-de-bord/', status: 200 },
+    { name: 'tableau-de-bord-communes', path: 'tableau-de-bord/communes/', status: 200 },
+    { name: 'contribuer', path: 'contribuer/', status: 200 },
   ];
   return cachedPages;
 }
