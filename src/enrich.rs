@@ -300,6 +300,131 @@ fn hours_by_text(places: &[ValidPlace], today: NaiveDate) -> HoursByText {
         .collect()
 }
 
+/// One place alone, as [`enrich`] would make it (for `serve`'s edits).
+pub fn single_place(site: &Site, p: ValidPlace, territories: &Territories) -> Option<Place> {
+    let stale_limit = site
+        .today
+        .checked_sub_months(chrono::Months::new(site.config.fraicheur_mois));
+    let hours = hours_by_text(std::slice::from_ref(&p), site.today);
+    place(p, territories, &hours, stale_limit, &site.config.base_path())
+}
+
+/// A list of the site model that an edit changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ChangedList {
+    CommunePlaces(usize),
+    CommuneNearest(usize),
+    EpciPlaces(usize),
+    /// EPCI, need.
+    EpciNeed(usize, usize),
+    DepartementPlaces(usize),
+}
+
+/// Replaces place `i` by `new` (same id), and updates every list that
+/// depends on it the way [`enrich`] would compute it from scratch: the
+/// lists of its old and new commune, EPCI and département, and the nearest
+/// places of the communes and intercommunalités it could enter or leave.
+/// Returns the lists whose content changed.
+pub fn replace_place(site: &mut Site, i: usize, new: Place) -> Vec<ChangedList> {
+    let old = std::mem::replace(&mut site.places[i], new);
+    let k = site.config.lieux_proches;
+    let mut changed = Vec::new();
+
+    let communes: Vec<usize> = dedup([
+        site.commune_index(&old.commune_code),
+        site.commune_index(&site.places[i].commune_code),
+    ]);
+    for &c in &communes {
+        let keep = site.commune_index(&site.places[i].commune_code) == Some(c);
+        if update_members(&site.places, &mut site.communes[c].places, i, keep) {
+            changed.push(ChangedList::CommunePlaces(c));
+        }
+    }
+    let epcis: Vec<usize> = dedup([
+        old.epci_siren.as_deref().and_then(|s| site.epci_index(s)),
+        site.places[i].epci_siren.as_deref().and_then(|s| site.epci_index(s)),
+    ]);
+    for &e in &epcis {
+        let keep = site.places[i].epci_siren.as_deref().and_then(|s| site.epci_index(s)) == Some(e)
+            && site.commune_index(&site.places[i].commune_code).is_some();
+        if update_members(&site.places, &mut site.epcis[e].places, i, keep) {
+            changed.push(ChangedList::EpciPlaces(e));
+        }
+    }
+    for d in dedup([
+        site.departement_index(&old.departement),
+        site.departement_index(&site.places[i].departement),
+    ]) {
+        let keep = site.departement_index(&site.places[i].departement) == Some(d);
+        if update_members(&site.places, &mut site.departements[d].places, i, keep) {
+            changed.push(ChangedList::DepartementPlaces(d));
+        }
+    }
+
+    // Nearest places: only where the place was listed, or could now be.
+    let index = PointIndex::new(site.places.iter().map(|p| p.point).collect());
+    let new_point = site.places[i].point;
+    let could_enter = |origin: Option<LatLon>, list: &[(usize, f64)]| match (origin, new_point) {
+        (Some(o), Some(p)) => list.len() < k || list.last().is_some_and(|last| o.distance_km(p) <= last.1),
+        _ => false,
+    };
+    for c in 0..site.communes.len() {
+        let commune = &site.communes[c];
+        let affected = communes.contains(&c)
+            || commune.nearest.iter().any(|&(p, _)| p == i)
+            || (commune.places.is_empty() && could_enter(commune.point, &commune.nearest));
+        if !affected {
+            continue;
+        }
+        let fresh = match commune.point {
+            Some(origin) if commune.places.is_empty() => index.nearest(origin, k, |_| true),
+            _ => Vec::new(),
+        };
+        if fresh != commune.nearest {
+            site.communes[c].nearest = fresh;
+            changed.push(ChangedList::CommuneNearest(c));
+        }
+    }
+    for e in 0..site.epcis.len() {
+        for n in 0..NEEDS.len() {
+            let epci = &site.epcis[e];
+            let offers_now = orientation::offers(&site.places[i], &NEEDS[n]);
+            let need = &epci.needs[n];
+            let affected = epcis.contains(&e)
+                || need.nearby.iter().any(|&(p, _)| p == i)
+                || (need.inside.is_empty() && offers_now && could_enter(epci.centre, &need.nearby));
+            if !affected {
+                continue;
+            }
+            let fresh = need_places(&site.places, &index, epci, n, k);
+            if fresh != *need {
+                site.epcis[e].needs[n] = fresh;
+                changed.push(ChangedList::EpciNeed(e, n));
+            }
+        }
+    }
+    changed
+}
+
+fn dedup(items: [Option<usize>; 2]) -> Vec<usize> {
+    let mut v: Vec<usize> = items.into_iter().flatten().collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Removes `i` from a list sorted by name, puts it back if `keep`, and
+/// says whether the list changed.
+fn update_members(places: &[Place], list: &mut Vec<usize>, i: usize, keep: bool) -> bool {
+    let before = list.clone();
+    list.retain(|&p| p != i);
+    if keep {
+        list.push(i);
+        sort_by_name(places, list);
+    }
+    *list != before
+}
+
 fn place(
     p: ValidPlace,
     territories: &Territories,

@@ -20,6 +20,7 @@ pub mod frontmatter;
 pub mod git;
 pub mod hours;
 pub mod import;
+pub mod incremental;
 pub mod legacy;
 pub mod load;
 pub mod markdown;

@@ -165,49 +165,91 @@ pub fn render_all(
     options: &RenderOptions,
     sink: &dyn Sink,
 ) -> Result<Manifest, Error> {
-    use rayon::prelude::*;
     let renderer = render::Renderer::new(site, theme, options)?;
     let keys = renderer.page_keys();
-    let put = |path: String, bytes: &[u8]| -> Result<(String, u64), Error> {
-        sink.put(&path, bytes)?;
-        let hash = hash_file(&path, bytes);
-        Ok((path, hash))
-    };
     let (pages, data) = rayon::join(
-        || {
-            keys.par_iter()
-                .map(|&key| {
-                    let bytes = renderer.render(key, &mut render::Reads::default())?;
-                    put(renderer.output_path(key), &bytes)
-                })
-                .collect::<Result<Vec<_>, Error>>()
-        },
-        || -> Result<Vec<(String, u64)>, Error> {
-            let (open_data, search) = rayon::join(
-                || crate::export::open_data_files(site),
-                || crate::search::search_files(site),
-            );
-            open_data?
+        || render_pages(&renderer, &keys, sink, false),
+        || -> Result<Manifest, Error> {
+            data_files(site)?
                 .into_iter()
-                .chain(search?)
-                .map(|f| put(f.path, &f.bytes))
+                .map(|f| put(sink, f.path, &f.bytes))
                 .collect()
         },
     );
-    let mut manifest: Manifest = pages?.into_iter().chain(data?).collect();
-    // The site's own static files come last: they replace the theme's.
-    for (path, bytes) in &theme.static_files {
-        let (path, hash) = put(format!("static/{path}"), bytes)?;
-        manifest.insert(path, hash);
-    }
-    for file in site_static_files(root)? {
-        let (path, hash) = put(file.path, &file.bytes)?;
-        manifest.insert(path, hash);
-    }
+    let mut manifest = data?;
+    manifest.extend(pages?.into_iter().map(|(path, hash, _)| (path, hash)));
+    // Last: the site's static files replace anything of the same path.
+    manifest.extend(static_files(theme, root, sink)?);
     if !options.live_reload {
         // A service worker in `serve` would keep stale pages across rebuilds.
         let sw = render::render_service_worker(site, theme, &content_version(&manifest))?;
-        let (path, hash) = put(sw.path, &sw.bytes)?;
+        let (path, hash) = put(sink, sw.path, &sw.bytes)?;
+        manifest.insert(path, hash);
+    }
+    Ok(manifest)
+}
+
+/// The open data, the search indexes and the static files (after the
+/// pages: they replace anything of the same path).
+pub fn render_all_but_pages(site: &Site, theme: &Theme, root: &Path, sink: &dyn Sink) -> Result<Manifest, Error> {
+    let mut manifest: Manifest = data_files(site)?
+        .into_iter()
+        .map(|f| put(sink, f.path, &f.bytes))
+        .collect::<Result<_, Error>>()?;
+    manifest.extend(static_files(theme, root, sink)?);
+    Ok(manifest)
+}
+
+/// Writes one file; returns its path and hash.
+pub fn put(sink: &dyn Sink, path: String, bytes: &[u8]) -> Result<(String, u64), Error> {
+    sink.put(&path, bytes)?;
+    let hash = hash_file(&path, bytes);
+    Ok((path, hash))
+}
+
+/// Renders `keys` in parallel into `sink`: path, hash and (if `record`)
+/// what each page read.
+pub fn render_pages(
+    renderer: &render::Renderer<'_>,
+    keys: &[render::PageKey],
+    sink: &dyn Sink,
+    record: bool,
+) -> Result<Vec<(String, u64, render::Reads)>, Error> {
+    use rayon::prelude::*;
+    keys.par_iter()
+        .map(|&key| {
+            let mut reads = if record {
+                render::Reads::recording()
+            } else {
+                render::Reads::default()
+            };
+            let bytes = renderer.render(key, &mut reads)?;
+            let (path, hash) = put(sink, renderer.output_path(key), &bytes)?;
+            Ok((path, hash, reads))
+        })
+        .collect()
+}
+
+/// The open data and the search indexes.
+pub fn data_files(site: &Site) -> Result<Vec<OutputFile>, Error> {
+    let (open_data, search) = rayon::join(
+        || crate::export::open_data_files(site),
+        || crate::search::search_files(site),
+    );
+    let mut files = open_data?;
+    files.extend(search?);
+    Ok(files)
+}
+
+/// The theme's static files, then the site's own, which replace them.
+fn static_files(theme: &Theme, root: &Path, sink: &dyn Sink) -> Result<Manifest, Error> {
+    let mut manifest = Manifest::new();
+    for (path, bytes) in &theme.static_files {
+        let (path, hash) = put(sink, format!("static/{path}"), bytes)?;
+        manifest.insert(path, hash);
+    }
+    for file in site_static_files(root)? {
+        let (path, hash) = put(sink, file.path, &file.bytes)?;
         manifest.insert(path, hash);
     }
     Ok(manifest)
@@ -225,7 +267,7 @@ pub fn content_version(manifest: &Manifest) -> String {
     format!("{hash:016x}")
 }
 
-fn hash_file(path: &str, bytes: &[u8]) -> u64 {
+pub fn hash_file(path: &str, bytes: &[u8]) -> u64 {
     mix(hash_bytes(path.as_bytes()), hash_bytes(bytes))
 }
 

@@ -243,8 +243,10 @@ pub struct Reads {
     /// Places shown as a summary (name, address, services, publics…).
     pub summaries: Vec<usize>,
     pub lists: Vec<List>,
-    /// Totals or lists over every place.
+    /// Totals or lists over every place's summary.
     pub everything: bool,
+    /// Any field of any place (the dashboard: completeness, freshness).
+    pub all_fields: bool,
 }
 
 impl Reads {
@@ -269,6 +271,11 @@ impl Reads {
 
     fn everything(&mut self) {
         self.everything = true;
+    }
+
+    fn all_fields(&mut self) {
+        self.everything = true;
+        self.all_fields = true;
     }
 }
 
@@ -573,6 +580,27 @@ impl<'a> Renderer<'a> {
             stale: place.stale,
             fermeture: crate::fermeture::summary(place.lieu.fermeture_temporaire.as_ref(), self.site.today),
         }
+    }
+
+    /// Whether two versions of a place look the same wherever the place is
+    /// summed up or counted: in lists, counts by service, the guided path's
+    /// situations. If so, an edit only changes the place's own page.
+    pub fn same_summary(a: &Place, b: &Place, today: chrono::NaiveDate) -> bool {
+        let (x, y) = (&a.lieu, &b.lieu);
+        x.id == y.id
+            && x.nom == y.nom
+            && x.adresse == y.adresse
+            && a.commune_code == b.commune_code
+            && x.commune == y.commune
+            && x.typologie == y.typologie
+            && x.services == y.services
+            && x.telephone == y.telephone
+            && a.stale == b.stale
+            && x.publics_specifiquement_adresses == y.publics_specifiquement_adresses
+            && x.prise_en_charge_specifique == y.prise_en_charge_specifique
+            && a.has_own_coordinates == b.has_own_coordinates
+            && crate::fermeture::summary(x.fermeture_temporaire.as_ref(), today)
+                == crate::fermeture::summary(y.fermeture_temporaire.as_ref(), today)
     }
 
     fn summaries(&self, indices: &[usize], reads: &mut Reads) -> Vec<PlaceSummary> {
@@ -1153,13 +1181,13 @@ impl<'a> Renderer<'a> {
             }
             PageKey::Robots => "robots.txt",
             PageKey::Dashboard => {
-                reads.everything();
+                reads.all_fields();
                 c.insert("breadcrumbs", &self.crumbs(vec![self.dashboard_link()]));
                 c.insert("tableau", &self.dashboard().view);
                 "tableau-de-bord.html"
             }
             PageKey::DashboardCommunes => {
-                reads.everything();
+                reads.all_fields();
                 c.insert(
                     "breadcrumbs",
                     &self.crumbs(vec![
@@ -1171,7 +1199,7 @@ impl<'a> Renderer<'a> {
                 "tableau-de-bord-communes.html"
             }
             PageKey::DashboardChart(i) => {
-                reads.everything();
+                reads.all_fields();
                 let chart = self
                     .dashboard()
                     .charts

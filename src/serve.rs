@@ -7,7 +7,8 @@
 
 use crate::diagnostics::{self, Diagnostic};
 use crate::error::Error;
-use crate::pipeline::{self, BuildOptions};
+use crate::incremental::{LiveSite, Outcome};
+use crate::pipeline::BuildOptions;
 use crate::render::RenderOptions;
 use notify::RecursiveMode;
 use notify_debouncer_full::new_debouncer;
@@ -37,19 +38,47 @@ pub struct ServeOptions {
 
 /// Runs one build and records its outcome in `state`. Returns whether it succeeded.
 pub fn rebuild(options: &BuildOptions, state: &Mutex<BuildState>) -> bool {
+    let mut live = None;
+    update(&mut live, options, state, &[])
+}
+
+/// Applies the changed files to the live site (incrementally when they are
+/// edits of places, see [`crate::incremental`]), or builds it anew, and
+/// records the outcome in `state`. Returns whether it succeeded.
+pub fn update(
+    live: &mut Option<LiveSite>,
+    options: &BuildOptions,
+    state: &Mutex<BuildState>,
+    changed: &[PathBuf],
+) -> bool {
     let started = std::time::Instant::now();
-    let result = pipeline::build(options);
+    let result = match live.as_mut() {
+        Some(site) if !changed.is_empty() => site.apply(changed).map(|(outcome, warnings)| (outcome, warnings)),
+        _ => LiveSite::build(options).map(|(site, warnings)| {
+            *live = Some(site);
+            (Outcome::Full, warnings)
+        }),
+    };
     let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
     match result {
-        Ok(report) => {
+        Ok((outcome, warnings)) => {
             state.version += 1;
             state.erreurs.clear();
-            eprint!("{}", diagnostics::render_human(&report.diagnostics));
-            eprintln!(
-                "Site reconstruit en {} ms ({} lieux).",
-                started.elapsed().as_millis(),
-                report.places
-            );
+            eprint!("{}", diagnostics::render_human(&warnings));
+            let places = live.as_ref().map_or(0, LiveSite::places);
+            match outcome {
+                Outcome::Full => eprintln!(
+                    "Site reconstruit en {} ms ({} lieux).",
+                    started.elapsed().as_millis(),
+                    places
+                ),
+                Outcome::Incremental { rendered, written } => eprintln!(
+                    "Site mis à jour en {} ms : {} pages recalculées, {} fichiers réécrits.",
+                    started.elapsed().as_millis(),
+                    rendered,
+                    written
+                ),
+            }
             true
         }
         Err(Error::Content(diags)) => {
@@ -60,6 +89,8 @@ pub fn rebuild(options: &BuildOptions, state: &Mutex<BuildState>) -> bool {
         Err(other) => {
             eprintln!("Erreur : {other}");
             state.erreurs = vec![other.to_string()];
+            // The model may be half updated: the next change rebuilds it all.
+            *live = None;
             false
         }
     }
@@ -86,7 +117,8 @@ pub fn serve(options: ServeOptions) -> Result<(), Error> {
     };
     let output = build_options.output_dir();
     let state = Arc::new(Mutex::new(BuildState::default()));
-    rebuild(&build_options, &state);
+    let mut live = None;
+    update(&mut live, &build_options, &state, &[]);
     eprintln!("Site servi sur http://{address}/ (Ctrl+C pour arrêter)");
 
     let watch_state = Arc::clone(&state);
@@ -109,23 +141,29 @@ pub fn serve(options: ServeOptions) -> Result<(), Error> {
     }
     std::thread::spawn(move || {
         let output = watch_options.output_dir();
-        // Our own output may sit under a watched folder: its changes are not edits.
-        let is_edit = |batch: &notify_debouncer_full::DebounceEventResult| {
-            batch.as_ref().is_ok_and(|events| {
-                events.iter().any(|e| {
-                    // Reading files (our own build does) is not an edit.
-                    !matches!(e.kind, notify::EventKind::Access(_)) && e.paths.iter().any(|p| !p.starts_with(&output))
-                })
-            })
+        // Files edited, not read (our own build reads them), outside our own
+        // output (which may sit under a watched folder).
+        let edited = |batch: notify_debouncer_full::DebounceEventResult, into: &mut Vec<PathBuf>| {
+            for event in batch.into_iter().flatten() {
+                if matches!(event.kind, notify::EventKind::Access(_)) {
+                    continue;
+                }
+                for path in &event.paths {
+                    if !path.starts_with(&output) && !into.contains(path) {
+                        into.push(path.clone());
+                    }
+                }
+            }
         };
         while let Ok(batch) = rx.recv() {
-            let mut edited = is_edit(&batch);
+            let mut changed = Vec::new();
+            edited(batch, &mut changed);
             // An editor's save often comes as several batches: one rebuild covers them all.
             while let Ok(more) = rx.try_recv() {
-                edited |= is_edit(&more);
+                edited(more, &mut changed);
             }
-            if edited {
-                rebuild(&watch_options, &watch_state);
+            if !changed.is_empty() {
+                update(&mut live, &watch_options, &watch_state, &changed);
             }
         }
     });

@@ -1,0 +1,175 @@
+//! `serve`'s incremental rebuilds: after each kind of edit, the served
+//! folder is exactly what a full build of the same files gives.
+
+mod common;
+
+use annuaire::incremental::{LiveSite, Outcome};
+use annuaire::pipeline::{self, BuildOptions};
+use annuaire::render::RenderOptions;
+use common::*;
+use std::path::{Path, PathBuf};
+
+fn options(root: &Path, output: PathBuf) -> BuildOptions {
+    BuildOptions {
+        root: root.to_path_buf(),
+        output: Some(output),
+        base_url: Some("http://127.0.0.1:1111/".into()),
+        render: RenderOptions { live_reload: true },
+        threads: None,
+    }
+}
+
+/// Replaces the front-matter line starting with `key:`.
+fn set_field(file: &Path, key: &str, value: &str) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let mut found = false;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if !found && l.starts_with(&format!("{key}:")) {
+                found = true;
+                format!("{key}: {value}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    assert!(found, "{key} in {}", file.display());
+    std::fs::write(file, lines.join("\n") + "\n").unwrap();
+}
+
+fn assert_same_as_full_build(live_output: &Path, root: &Path, scratch: &Path, what: &str) {
+    let full = scratch.join(format!("complet-{}", what.replace(' ', "-")));
+    pipeline::build(&options(root, full.clone())).unwrap();
+    let a = read_tree(live_output);
+    let b = read_tree(&full);
+    let only_a: Vec<_> = a.keys().filter(|k| !b.contains_key(*k)).collect();
+    let only_b: Vec<_> = b.keys().filter(|k| !a.contains_key(*k)).collect();
+    assert!(
+        only_a.is_empty() && only_b.is_empty(),
+        "{what}: {only_a:?} / {only_b:?}"
+    );
+    for (path, bytes) in &a {
+        assert!(&b[path] == bytes, "{what}: {path} differs from a full build");
+    }
+}
+
+#[test]
+fn every_kind_of_edit_gives_what_a_full_build_gives() {
+    let (dir, root) = site_copy_of_demo();
+    let out = dir.path().join("public");
+    let (mut live, _) = LiveSite::build(&options(&root, out.clone())).unwrap();
+    let place = root.join("content/lieux/ciapa-pau.md");
+    let other = root.join("content/lieux/cyberbase-bayonne.md");
+
+    let edits: Vec<(&str, Box<dyn Fn()>)> = vec![
+        (
+            "presentation",
+            Box::new(|| {
+                let text = std::fs::read_to_string(&place).unwrap();
+                std::fs::write(&place, text + "\nUne phrase de plus.\n").unwrap();
+            }),
+        ),
+        (
+            "telephone",
+            Box::new(|| set_field(&place, "telephone", "\"+33559000000\"")),
+        ),
+        ("nom", Box::new(|| set_field(&place, "nom", "\"AAA Centre seniors\""))),
+        ("date", Box::new(|| set_field(&place, "date_maj", "2026-11-01"))),
+        (
+            "coordonnees",
+            Box::new(|| {
+                set_field(&place, "latitude", "43.05");
+                set_field(&place, "longitude", "-1.2");
+            }),
+        ),
+        (
+            "services",
+            Box::new(|| {
+                let text = std::fs::read_to_string(&place).unwrap();
+                let text = text.replace(
+                "services:\n  - \"Maîtrise des outils numériques du quotidien\"",
+                "services:\n  - \"Maîtrise des outils numériques du quotidien\"\n  - \"Aide aux démarches administratives\"",
+            );
+                std::fs::write(&place, text).unwrap();
+            }),
+        ),
+        (
+            "commune",
+            Box::new(|| {
+                set_field(&other, "commune", "\"Anglet\"");
+                set_field(&other, "code_insee", "\"64024\"");
+                set_field(&other, "code_postal", "\"64600\"");
+            }),
+        ),
+    ];
+    let mut incremental = 0;
+    for (what, edit) in &edits {
+        edit();
+        let changed = vec![place.clone(), other.clone()];
+        let (outcome, _) = live.apply(&changed).unwrap_or_else(|e| panic!("{what}: {e}"));
+        if let Outcome::Incremental { rendered, written } = outcome {
+            incremental += 1;
+            assert!(
+                written >= 1 && rendered < 300,
+                "{what}: {rendered} rendered, {written} written"
+            );
+        }
+        assert_same_as_full_build(&out, &root, dir.path(), what);
+    }
+    assert!(incremental >= 5, "most edits are incremental ({incremental})");
+}
+
+#[test]
+fn a_description_edit_renders_one_page() {
+    let (dir, root) = site_copy_of_demo();
+    let out = dir.path().join("public");
+    let (mut live, _) = LiveSite::build(&options(&root, out.clone())).unwrap();
+    let place = root.join("content/lieux/ciapa-pau.md");
+    let text = std::fs::read_to_string(&place).unwrap();
+    std::fs::write(&place, text + "\nAutre phrase.\n").unwrap();
+    let (outcome, _) = live.apply(&[place]).unwrap();
+    // Its page, the dashboard (which counts every field) and the data files.
+    match outcome {
+        Outcome::Incremental { rendered, written } => {
+            assert!(rendered <= 6, "{rendered} pages rendered");
+            assert!(written >= 1, "the place's page is written");
+        }
+        Outcome::Full => panic!("an edit of one place is incremental"),
+    }
+    assert_same_as_full_build(&out, &root, dir.path(), "description seule");
+}
+
+#[test]
+fn an_invalid_edit_writes_nothing_and_a_new_place_rebuilds_everything() {
+    let (dir, root) = site_copy_of_demo();
+    let out = dir.path().join("public");
+    let (mut live, _) = LiveSite::build(&options(&root, out.clone())).unwrap();
+    let before = tree_fingerprint(&out);
+    let place = root.join("content/lieux/ciapa-pau.md");
+    set_field(&place, "code_postal", "\"6400\"");
+    let err = live.apply(std::slice::from_ref(&place)).unwrap_err();
+    assert!(err.to_string().contains("erreur"), "{err}");
+    assert_eq!(tree_fingerprint(&out), before, "nothing written");
+
+    set_field(&place, "code_postal", "\"64000\"");
+    let copy = root.join("content/lieux/ciapa-pau-copie.md");
+    let text = std::fs::read_to_string(&place)
+        .unwrap()
+        .replace("id: \"ciapa-pau\"", "id: \"ciapa-pau-copie\"");
+    std::fs::write(&copy, text).unwrap();
+    let (outcome, _) = live.apply(&[place, copy]).unwrap();
+    assert_eq!(outcome, Outcome::Full);
+    assert_same_as_full_build(&out, &root, dir.path(), "nouveau lieu");
+}
+
+/// The demo site copied to a temporary folder (content, configuration, static).
+fn site_copy_of_demo() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempdir();
+    let root = dir.path().join("site");
+    for part in ["content", "static"] {
+        copy_dir(&repo_root().join(part), &root.join(part));
+    }
+    std::fs::copy(repo_root().join("annuaire.yaml"), root.join("annuaire.yaml")).unwrap();
+    (dir, root)
+}
