@@ -10,13 +10,14 @@
 
 use crate::enrich::Site;
 use crate::error::Error;
+use crate::nearest::PointIndex;
 use crate::render::OutputFile;
 use crate::territories::LatLon;
 use crate::text;
 use crate::urls;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// The service whose absence makes a white zone: the départements' schemes
 /// promise every resident help with online procedures nearby.
@@ -31,129 +32,6 @@ pub fn services() -> Vec<&'static str> {
     crate::schema::vocabulary("services")
         .map(|v| v.values.iter().map(|x| x.value.as_str()).collect())
         .unwrap_or_default()
-}
-
-// ------------------------------------------------------------ nearest places
-
-/// Nearest-point search on a regular latitude/longitude grid. A national
-/// site has 35,000 communes and 50,000 places: comparing every commune with
-/// every place, for each service, would cost billions of distances.
-pub struct PointGrid {
-    cell_deg: f64,
-    cells: HashMap<(i32, i32), Vec<(LatLon, usize)>>,
-    /// A lower bound of the distance covered by one grid step, anywhere on
-    /// the grid: what lets the search stop early.
-    step_km: f64,
-    min: (i32, i32),
-    max: (i32, i32),
-}
-
-impl PointGrid {
-    pub fn new(points: impl IntoIterator<Item = (LatLon, usize)>) -> PointGrid {
-        let points: Vec<(LatLon, usize)> = points.into_iter().collect();
-        let (mut south, mut north, mut west, mut east) = (90.0f64, -90.0f64, 180.0f64, -180.0f64);
-        for (p, _) in &points {
-            south = south.min(p.lat);
-            north = north.max(p.lat);
-            west = west.min(p.lon);
-            east = east.max(p.lon);
-        }
-        // About one point per cell on average, whatever the spread: a rare
-        // service gets a few large cells, a common one many small ones.
-        let area = ((north - south).max(0.01)) * ((east - west).max(0.01));
-        let cell_deg = if points.is_empty() {
-            1.0
-        } else {
-            (area / points.len() as f64).sqrt().clamp(0.02, 20.0)
-        };
-        let mut cells: HashMap<(i32, i32), Vec<(LatLon, usize)>> = HashMap::new();
-        let (mut min, mut max) = ((i32::MAX, i32::MAX), (i32::MIN, i32::MIN));
-        for &(p, i) in &points {
-            let key = Self::key(cell_deg, p);
-            min = (min.0.min(key.0), min.1.min(key.1));
-            max = (max.0.max(key.0), max.1.max(key.1));
-            cells.entry(key).or_default().push((p, i));
-        }
-        // A degree of longitude shrinks towards the poles; the margin covers
-        // the curvature of great circles within a few cells.
-        let widest_lat = south.abs().max(north.abs()) + cell_deg;
-        let lon_km = 111.19 * widest_lat.min(89.0).to_radians().cos();
-        let step_km = 0.9 * cell_deg * lon_km.min(111.19);
-        PointGrid {
-            cell_deg,
-            cells,
-            step_km,
-            min,
-            max,
-        }
-    }
-
-    fn key(cell_deg: f64, p: LatLon) -> (i32, i32) {
-        ((p.lat / cell_deg).floor() as i32, (p.lon / cell_deg).floor() as i32)
-    }
-
-    /// The nearest point to `origin` (its index, and the distance in km);
-    /// ties go to the smallest index, for a stable output.
-    pub fn nearest(&self, origin: LatLon) -> Option<(usize, f64)> {
-        if self.cells.is_empty() {
-            return None;
-        }
-        let (qy, qx) = Self::key(self.cell_deg, origin);
-        let mut best: Option<(usize, f64)> = None;
-        let consider = |cell: &Vec<(LatLon, usize)>, best: &mut Option<(usize, f64)>| {
-            for &(p, i) in cell {
-                let d = origin.distance_km(p);
-                let better = match *best {
-                    None => true,
-                    Some((bi, bd)) => d < bd || (d == bd && i < bi),
-                };
-                if better {
-                    *best = Some((i, d));
-                }
-            }
-        };
-        // Rings of cells around the query's, starting with the first that
-        // touches the occupied part of the grid and clipped to it: a query
-        // far from a small cluster of places costs a few rings, not hundreds.
-        let (min, max) = (self.min, self.max);
-        let outside = |q: i32, lo: i32, hi: i32| (lo - q).max(q - hi).max(0);
-        let mut ring = outside(qy, min.0, max.0).max(outside(qx, min.1, max.1));
-        loop {
-            let visit = |y: i32, x: i32, best: &mut Option<(usize, f64)>| {
-                if let Some(cell) = self.cells.get(&(y, x)) {
-                    consider(cell, best);
-                }
-            };
-            for y in [qy - ring, qy + ring] {
-                if (min.0..=max.0).contains(&y) {
-                    for x in (qx - ring).max(min.1)..=(qx + ring).min(max.1) {
-                        visit(y, x, &mut best);
-                    }
-                }
-                if ring == 0 {
-                    break;
-                }
-            }
-            for x in [qx - ring, qx + ring] {
-                if ring > 0 && (min.1..=max.1).contains(&x) {
-                    for y in (qy - ring + 1).max(min.0)..=(qy + ring - 1).min(max.0) {
-                        visit(y, x, &mut best);
-                    }
-                }
-            }
-            // Points beyond this ring are at least `ring` whole cells away.
-            if let Some((_, d)) = best
-                && d <= f64::from(ring) * self.step_km
-            {
-                return best;
-            }
-            let covers_grid = qy - ring <= min.0 && qy + ring >= max.0 && qx - ring <= min.1 && qx + ring >= max.1;
-            if covers_grid {
-                return best;
-            }
-            ring += 1;
-        }
-    }
 }
 
 // ------------------------------------------------------------ figures
@@ -183,23 +61,31 @@ impl Coverage {
 }
 
 pub fn coverage(site: &Site) -> Coverage {
+    use rayon::prelude::*;
     let services = services();
-    let grids: Vec<PointGrid> = services
-        .iter()
+    // One index per service, of the places offering it (the same grid as
+    // the nearest places of communes: exact, and fast nationally).
+    let indexes: Vec<PointIndex> = services
+        .par_iter()
         .map(|service| {
-            PointGrid::new(site.places.iter().enumerate().filter_map(|(i, p)| {
-                let offers = p.lieu.services.iter().any(|s| s == service);
-                p.point.filter(|_| offers).map(|pt| (pt, i))
-            }))
+            PointIndex::new(
+                site.places
+                    .iter()
+                    .map(|p| p.point.filter(|_| p.lieu.services.iter().any(|s| s == service)))
+                    .collect(),
+            )
         })
         .collect();
     let communes = site
         .communes
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(ci, c)| CommuneCoverage {
             commune: ci,
-            nearest: grids.iter().map(|g| c.point.and_then(|o| g.nearest(o))).collect(),
+            nearest: indexes
+                .iter()
+                .map(|index| c.point.and_then(|o| index.nearest(o, 1, |_| true).first().copied()))
+                .collect(),
         })
         .collect();
     Coverage { services, communes }
@@ -1420,7 +1306,11 @@ mod tests {
                 points.push((LatLon { lat: -21.1, lon: 55.5 }, n));
                 points.push((points[0].0, n + 1));
             }
-            let grid = PointGrid::new(points.clone());
+            let mut slots = vec![None; n + 2];
+            for &(p, i) in &points {
+                slots[i] = Some(p);
+            }
+            let grid = PointIndex::new(slots);
             for _ in 0..200 {
                 let q = LatLon {
                     lat: 40.0 + 12.0 * lcg(&mut seed),
@@ -1430,7 +1320,11 @@ mod tests {
                     .iter()
                     .map(|&(p, i)| (i, q.distance_km(p)))
                     .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-                assert_eq!(grid.nearest(q), brute, "n = {n}, query {q:?}");
+                assert_eq!(
+                    grid.nearest(q, 1, |_| true).first().copied(),
+                    brute,
+                    "n = {n}, query {q:?}"
+                );
             }
         }
     }

@@ -105,7 +105,7 @@ fn round6(x: f64) -> f64 {
 }
 
 pub fn open_data_files(site: &Site) -> Result<Vec<OutputFile>, Error> {
-    let mut files = vec![
+    let files = vec![
         OutputFile {
             path: "donnees/lieux.csv".into(),
             bytes: csv(site)?,
@@ -119,7 +119,5 @@ pub fn open_data_files(site: &Site) -> Result<Vec<OutputFile>, Error> {
             bytes: geojson(site)?,
         },
     ];
-    // The network dashboard's figures, for the département's own reports.
-    files.extend(crate::dashboard::csv_files(site)?);
     Ok(files)
 }

@@ -11,7 +11,9 @@
 //! 3. renders the pages whose reads meet what changed: the place's page,
 //!    the pages summing it up if its summary changed, the pages showing a
 //!    changed list, and the open data and search files;
-//! 4. writes only the files whose bytes changed.
+//! 4. writes only the files whose bytes changed;
+//! 5. then, apart, the network dashboard, which measures every commune's
+//!    distance to every service ([`LiveSite::refresh_dashboard`]).
 //!
 //! Anything else (a new, removed or renamed place, a page, the theme, the
 //! configuration, a change in which pages exist) is a full rebuild. The
@@ -23,7 +25,7 @@ use crate::enrich::{self, ChangedList, Site};
 use crate::error::Error;
 use crate::load::{self, ContentFile};
 use crate::pipeline::{self, BuildOptions, Manifest, Sink};
-use crate::render::{List, PageKey, Reads, Renderer};
+use crate::render::{self, List, PageKey, Reads, Renderer};
 use crate::territories::Territories;
 use crate::theme::Theme;
 use crate::validate::{self, Context};
@@ -33,7 +35,15 @@ use std::path::{Path, PathBuf};
 /// A built site kept in memory, with what each page read.
 pub struct LiveSite {
     options: BuildOptions,
-    theme: Theme,
+    /// The templates, compiled once.
+    tera: std::sync::Arc<tera::Tera>,
+    preminified: bool,
+    /// Fixed by the territories: kept to list the pages without computing
+    /// the dashboard.
+    charts: usize,
+    /// Pages and files of the dashboard are behind the rest (see
+    /// [`LiveSite::refresh_dashboard`]).
+    dashboard_stale: bool,
     site: Site,
     /// Warnings by file, so that an edit replaces that file's own.
     warnings: Vec<Diagnostic>,
@@ -105,8 +115,10 @@ impl LiveSite {
             let (site, warnings) = pipeline::prepare(&options.root, options.base_url.as_deref())?;
             let theme = Theme::load(&options.root, &site.config.theme)?;
             let staging = crate::write::Staging::create(&options.output_dir())?;
-            let (keys, reads, manifest) = {
-                let renderer = Renderer::new(&site, &theme, &options.render)?;
+            let compiled = theme.compile()?;
+            let tera = std::sync::Arc::new(compiled.tera);
+            let (keys, reads, manifest, charts) = {
+                let renderer = Renderer::with_templates(&site, tera.clone(), compiled.preminified, &options.render)?;
                 let keys = renderer.page_keys();
                 let pages = pipeline::render_pages(&renderer, &keys, &staging, true)?;
                 let rest = pipeline::render_all_but_pages(&site, &theme, &options.root, &staging)?;
@@ -117,12 +129,15 @@ impl LiveSite {
                     reads.push(r);
                 }
                 manifest.extend(rest);
-                (keys, reads, manifest)
+                (keys, reads, manifest, renderer.chart_count())
             };
             staging.commit()?;
             let live = LiveSite {
                 options: options.clone(),
-                theme,
+                tera,
+                preminified: compiled.preminified,
+                charts,
+                dashboard_stale: false,
                 site,
                 warnings: warnings.clone(),
                 keys,
@@ -208,6 +223,7 @@ impl LiveSite {
         }
 
         let mut summaries_changed = Vec::new();
+        let mut departements = Vec::new();
         let mut lists = Vec::new();
         for (i, valid) in places {
             let Some(place) = enrich::single_place(&self.site, valid, territories) else {
@@ -216,11 +232,13 @@ impl LiveSite {
             if !Renderer::same_summary(&self.site.places[i], &place, self.site.today) {
                 summaries_changed.push(i);
             }
+            departements.extend(self.site.departement_index(&self.site.places[i].departement));
+            departements.extend(self.site.departement_index(&place.departement));
             lists.extend(enrich::replace_place(&mut self.site, i, place));
         }
 
-        let renderer = Renderer::new(&self.site, &self.theme, &self.options.render)?;
-        let keys = renderer.page_keys();
+        let renderer = Renderer::with_templates(&self.site, self.tera.clone(), self.preminified, &self.options.render)?;
+        let keys = render::page_keys(&self.site, self.charts);
         if keys != self.keys {
             // A page appears or disappears (a first place offering a service…).
             drop(renderer);
@@ -230,7 +248,6 @@ impl LiveSite {
             .iter()
             .filter_map(|(i, _)| self.keys.iter().position(|&k| k == PageKey::Place(*i)))
             .collect();
-        dirty.extend(self.graph.all_fields.iter().copied());
         if !summaries_changed.is_empty() {
             dirty.extend(self.graph.everything.iter().copied());
             for i in &summaries_changed {
@@ -242,25 +259,26 @@ impl LiveSite {
         }
         dirty.sort_unstable();
         dirty.dedup();
+        // The dashboard comes after (its figures cover every commune).
+        dirty.retain(|d| !self.graph.all_fields.contains(d));
+        self.dashboard_stale = true;
 
         let dirty_keys: Vec<PageKey> = dirty.iter().map(|&d| self.keys[d]).collect();
         let output = self.options.output_dir();
         let memory = pipeline::MemorySink::default();
         let rendered = pipeline::render_pages(&renderer, &dirty_keys, &memory, true)?;
-        let data = pipeline::data_files(&self.site)?;
+        // The open data lists every place; the search index only those of
+        // the place's département.
+        departements.sort_unstable();
+        departements.dedup();
+        let mut data = crate::export::open_data_files(&self.site)?;
+        for d in departements {
+            data.push(crate::search::departement_file(&self.site, d)?);
+        }
         let mut files = memory.into_files();
         files.extend(data);
-        let mut written = 0;
-        let sink = InPlace(&output);
-        for file in files {
-            let hash = pipeline::hash_file(&file.path, &file.bytes);
-            if self.manifest.get(&file.path) != Some(&hash) {
-                sink.put(&file.path, &file.bytes)?;
-                self.manifest.insert(file.path, hash);
-                written += 1;
-            }
-        }
         drop(renderer);
+        let written = write_changed(&mut self.manifest, &InPlace(&output), files)?;
         self.update_graph(&dirty, rendered.into_iter().map(|(_, _, r)| r).collect());
 
         let edited: Vec<&Path> = edits.iter().map(|(_, f)| f.path.as_path()).collect();
@@ -274,6 +292,29 @@ impl LiveSite {
             },
             self.warnings.clone(),
         ))
+    }
+
+    /// Brings the dashboard's pages, charts and figures up to date after
+    /// edits: it measures every commune's distance to every service, so it
+    /// follows a moment after the pages a partner is looking at. Returns
+    /// the number of files written.
+    pub fn refresh_dashboard(&mut self) -> Result<usize, Error> {
+        if !self.dashboard_stale {
+            return Ok(0);
+        }
+        let renderer = Renderer::with_templates(&self.site, self.tera.clone(), self.preminified, &self.options.render)?;
+        let pages = self.graph.all_fields.clone();
+        let keys: Vec<PageKey> = pages.iter().map(|&p| self.keys[p]).collect();
+        let memory = pipeline::MemorySink::default();
+        let rendered = pipeline::render_pages(&renderer, &keys, &memory, true)?;
+        let mut files = memory.into_files();
+        files.extend(crate::dashboard::csv_files(&self.site)?);
+        let output = self.options.output_dir();
+        drop(renderer);
+        let written = write_changed(&mut self.manifest, &InPlace(&output), files)?;
+        self.update_graph(&pages, rendered.into_iter().map(|(_, _, r)| r).collect());
+        self.dashboard_stale = false;
+        Ok(written)
     }
 
     fn full(&mut self) -> Result<(Outcome, Vec<Diagnostic>), Error> {
@@ -308,6 +349,24 @@ impl LiveSite {
             }
         }
     }
+}
+
+/// Writes the files whose content differs from what is on disk.
+fn write_changed(
+    manifest: &mut Manifest,
+    sink: &dyn Sink,
+    files: Vec<crate::render::OutputFile>,
+) -> Result<usize, Error> {
+    let mut written = 0;
+    for file in files {
+        let hash = pipeline::hash_file(&file.path, &file.bytes);
+        if manifest.get(&file.path) != Some(&hash) {
+            sink.put(&file.path, &file.bytes)?;
+            manifest.insert(file.path, hash);
+            written += 1;
+        }
+    }
+    Ok(written)
 }
 
 fn as_list(list: ChangedList) -> List {

@@ -230,8 +230,17 @@ pub fn render_pages(
         .collect()
 }
 
-/// The open data and the search indexes.
+/// The open data, the search indexes and the dashboard's figures.
 pub fn data_files(site: &Site) -> Result<Vec<OutputFile>, Error> {
+    let (files, dashboard) = rayon::join(|| place_data_files(site), || crate::dashboard::csv_files(site));
+    let mut files = files?;
+    // The network dashboard's figures, for the département's own reports.
+    files.extend(dashboard?);
+    Ok(files)
+}
+
+/// The open data and the search indexes: what one place's edit changes at once.
+pub fn place_data_files(site: &Site) -> Result<Vec<OutputFile>, Error> {
     let (open_data, search) = rayon::join(
         || crate::export::open_data_files(site),
         || crate::search::search_files(site),

@@ -285,7 +285,7 @@ pub const LONG_LIST: usize = 1500;
 
 /// Every page of the site, in a fixed order; `charts` is the number of
 /// the dashboard's charts.
-fn page_keys(site: &Site, charts: usize) -> Vec<PageKey> {
+pub fn page_keys(site: &Site, charts: usize) -> Vec<PageKey> {
     use crate::orientation::NEEDS;
     let mut keys = vec![PageKey::Home, PageKey::AllPlaces];
     keys.extend((0..site.places.len()).map(PageKey::Place));
@@ -400,7 +400,7 @@ fn in_sitemap(key: PageKey) -> bool {
 
 pub struct Renderer<'a> {
     site: &'a Site,
-    tera: tera::Tera,
+    tera: std::sync::Arc<tera::Tera>,
     /// Some template could not be minified as a template: minify pages.
     minify_pages: bool,
     base: String,
@@ -414,6 +414,16 @@ impl<'a> Renderer<'a> {
     /// Templates compiled once, and what every page shares.
     pub fn new(site: &'a Site, theme: &Theme, options: &RenderOptions) -> Result<Renderer<'a>, Error> {
         let compiled = theme.compile()?;
+        Renderer::with_templates(site, std::sync::Arc::new(compiled.tera), compiled.preminified, options)
+    }
+
+    /// With templates compiled beforehand (`serve` compiles them once).
+    pub fn with_templates(
+        site: &'a Site,
+        tera: std::sync::Arc<tera::Tera>,
+        preminified: bool,
+        options: &RenderOptions,
+    ) -> Result<Renderer<'a>, Error> {
         let config = &site.config;
         let base = config.base_path();
         let url = |p: &str| format!("{base}{p}");
@@ -474,8 +484,8 @@ impl<'a> Renderer<'a> {
         site_context.insert("breadcrumbs", &Vec::<Link>::new());
         Ok(Renderer {
             site,
-            tera: compiled.tera,
-            minify_pages: !compiled.preminified,
+            tera,
+            minify_pages: !preminified,
             base,
             site_context,
             typologie: schema::vocabulary("typologie")
@@ -486,6 +496,12 @@ impl<'a> Renderer<'a> {
 
     fn dashboard(&self) -> &crate::dashboard::Dashboard {
         self.dashboard.get_or_init(|| crate::dashboard::dashboard(self.site))
+    }
+
+    /// How many charts the dashboard has (one per département and one
+    /// for services: fixed by the territories, not by the places).
+    pub fn chart_count(&self) -> usize {
+        self.dashboard().charts.len()
     }
 
     /// Every page of the site, in a fixed order.
@@ -1527,7 +1543,7 @@ mod tests {
         let fast = Renderer::new(&site, &theme, &RenderOptions::default()).unwrap();
         assert!(!fast.minify_pages, "the default theme is minified as templates");
         let mut slow = Renderer::new(&site, &theme, &RenderOptions::default()).unwrap();
-        slow.tera = theme.tera_unminified().unwrap();
+        slow.tera = std::sync::Arc::new(theme.tera_unminified().unwrap());
         slow.minify_pages = true;
         let mut compared = 0;
         for key in fast.page_keys() {

@@ -145,76 +145,85 @@ fn round5(x: f64) -> f64 {
     (x * 1e5).round() / 1e5
 }
 
-pub fn search_files(site: &Site) -> Result<Vec<OutputFile>, Error> {
+/// The search index of one département: every place of it, in id order.
+pub fn departement_file(site: &Site, d: usize) -> Result<OutputFile, Error> {
     let facets = facets();
     let base = site.config.base_path();
     let typologie = schema::vocabulary("typologie");
-    let mut files = Vec::new();
-    for departement in &site.departements {
-        let mut entries = Vec::with_capacity(departement.places.len());
-        let mut places = departement.places.clone();
-        places.sort_by(|&a, &b| site.places[a].lieu.id.cmp(&site.places[b].lieu.id));
-        for &i in &places {
-            let place = &site.places[i];
-            let l = &place.lieu;
-            let mut labels = l.dispositif_programmes_nationaux.clone();
-            labels.extend(l.formations_labels.iter().cloned());
-            let mut flags = 0;
-            if l.prise_rdv.is_some() || l.modalites_acces.iter().any(|m| m == "Prendre un RDV en ligne") {
-                flags |= FLAG_ONLINE_BOOKING;
-            }
-            if l.fiche_acces_libre.is_some() {
-                flags |= FLAG_ACCES_LIBRE;
-            }
-            if place
-                .browser_hours
-                .as_ref()
-                .is_some_and(|h| h.week.get(5).is_some_and(|d| !d.is_empty()))
-            {
-                flags |= FLAG_OPEN_SATURDAY;
-            }
-            if place.stale {
-                flags |= FLAG_STALE;
-            }
-            let types: Vec<&str> = l
-                .typologie
-                .iter()
-                .map(|t| typologie.and_then(|v| v.label(t)).unwrap_or(t.as_str()))
-                .collect();
-            let mut parts: Vec<&str> = vec![&l.nom, &l.commune, &l.code_postal];
-            parts.extend(types.iter().copied());
-            parts.extend(l.services.iter().map(String::as_str));
-            parts.extend(l.presentation_resume.as_deref());
-            parts.extend(l.presentation_detail.as_deref());
-            let (lat, lon) = match place.point {
-                Some(p) => (Some(round5(p.lat)), Some(round5(p.lon))),
-                None => (None, None),
-            };
-            entries.push(serde_json::json!([
-                l.id,
-                l.nom,
-                format!("{base}{}", urls::place(&l.id)),
-                place.commune_code,
-                l.adresse,
-                lat,
-                lon,
-                mask(&l.services, &facets[0].valeurs),
-                mask(&l.publics_specifiquement_adresses, &facets[1].valeurs),
-                mask(&l.prise_en_charge_specifique, &facets[2].valeurs),
-                mask(&l.frais_a_charge, &facets[3].valeurs),
-                mask(&l.modalites_accompagnement, &facets[4].valeurs),
-                mask(&labels, &facets[5].valeurs),
-                flags,
-                search_text(&parts),
-                place.browser_hours,
-            ]));
+    let departement = &site.departements[d];
+    let mut entries = Vec::with_capacity(departement.places.len());
+    let mut places = departement.places.clone();
+    places.sort_by(|&a, &b| site.places[a].lieu.id.cmp(&site.places[b].lieu.id));
+    for &i in &places {
+        let place = &site.places[i];
+        let l = &place.lieu;
+        let mut labels = l.dispositif_programmes_nationaux.clone();
+        labels.extend(l.formations_labels.iter().cloned());
+        let mut flags = 0;
+        if l.prise_rdv.is_some() || l.modalites_acces.iter().any(|m| m == "Prendre un RDV en ligne") {
+            flags |= FLAG_ONLINE_BOOKING;
         }
-        let body = serde_json::json!({ "version": FORMAT_VERSION, "departement": departement.code, "lieux": entries });
-        files.push(OutputFile {
-            path: format!("donnees/recherche/{}.json", departement.code.to_lowercase()),
-            bytes: serde_json::to_vec(&body).map_err(|e| Error::Internal(e.to_string()))?,
-        });
+        if l.fiche_acces_libre.is_some() {
+            flags |= FLAG_ACCES_LIBRE;
+        }
+        if place
+            .browser_hours
+            .as_ref()
+            .is_some_and(|h| h.week.get(5).is_some_and(|d| !d.is_empty()))
+        {
+            flags |= FLAG_OPEN_SATURDAY;
+        }
+        if place.stale {
+            flags |= FLAG_STALE;
+        }
+        let types: Vec<&str> = l
+            .typologie
+            .iter()
+            .map(|t| typologie.and_then(|v| v.label(t)).unwrap_or(t.as_str()))
+            .collect();
+        let mut parts: Vec<&str> = vec![&l.nom, &l.commune, &l.code_postal];
+        parts.extend(types.iter().copied());
+        parts.extend(l.services.iter().map(String::as_str));
+        parts.extend(l.presentation_resume.as_deref());
+        parts.extend(l.presentation_detail.as_deref());
+        let (lat, lon) = match place.point {
+            Some(p) => (Some(round5(p.lat)), Some(round5(p.lon))),
+            None => (None, None),
+        };
+        entries.push(serde_json::json!([
+            l.id,
+            l.nom,
+            format!("{base}{}", urls::place(&l.id)),
+            place.commune_code,
+            l.adresse,
+            lat,
+            lon,
+            mask(&l.services, &facets[0].valeurs),
+            mask(&l.publics_specifiquement_adresses, &facets[1].valeurs),
+            mask(&l.prise_en_charge_specifique, &facets[2].valeurs),
+            mask(&l.frais_a_charge, &facets[3].valeurs),
+            mask(&l.modalites_accompagnement, &facets[4].valeurs),
+            mask(&labels, &facets[5].valeurs),
+            flags,
+            search_text(&parts),
+            place.browser_hours,
+        ]));
     }
+    let body = serde_json::json!({ "version": FORMAT_VERSION, "departement": departement.code, "lieux": entries });
+    Ok(OutputFile {
+        path: format!("donnees/recherche/{}.json", departement.code.to_lowercase()),
+        bytes: serde_json::to_vec(&body).map_err(|e| Error::Internal(e.to_string()))?,
+    })
+}
+
+pub fn search_files(site: &Site) -> Result<Vec<OutputFile>, Error> {
+    use rayon::prelude::*;
+    let facets = facets();
+    let base = site.config.base_path();
+    let mut files: Vec<OutputFile> = (0..site.departements.len())
+        .into_par_iter()
+        .map(|d| departement_file(site, d))
+        .collect::<Result<_, Error>>()?;
     let catalogue = Catalogue {
         version: FORMAT_VERSION,
         colonnes: COLUMNS,

@@ -48,7 +48,7 @@ pub fn rebuild(options: &BuildOptions, state: &Mutex<BuildState>) -> bool {
 pub fn update(
     live: &mut Option<LiveSite>,
     options: &BuildOptions,
-    state: &Mutex<BuildState>,
+    state_lock: &Mutex<BuildState>,
     changed: &[PathBuf],
 ) -> bool {
     let started = std::time::Instant::now();
@@ -59,7 +59,7 @@ pub fn update(
             (Outcome::Full, warnings)
         }),
     };
-    let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = state_lock.lock().unwrap_or_else(|e| e.into_inner());
     match result {
         Ok((outcome, warnings)) => {
             state.version += 1;
@@ -79,6 +79,8 @@ pub fn update(
                     written
                 ),
             }
+            drop(state);
+            refresh_dashboard(live, state_lock);
             true
         }
         Err(Error::Content(diags)) => {
@@ -92,6 +94,28 @@ pub fn update(
             // The model may be half updated: the next change rebuilds it all.
             *live = None;
             false
+        }
+    }
+}
+
+/// The dashboard follows the pages: the browser reloads once for the
+/// pages, once more when it changed.
+fn refresh_dashboard(live: &mut Option<LiveSite>, state: &Mutex<BuildState>) {
+    let Some(site) = live.as_mut() else { return };
+    let started = std::time::Instant::now();
+    match site.refresh_dashboard() {
+        Ok(0) => {}
+        Ok(written) => {
+            state.lock().unwrap_or_else(|e| e.into_inner()).version += 1;
+            eprintln!(
+                "Tableau de bord mis à jour en {} ms ({} fichiers).",
+                started.elapsed().as_millis(),
+                written
+            );
+        }
+        Err(e) => {
+            eprintln!("Erreur : {e}");
+            *live = None;
         }
     }
 }

@@ -1,0 +1,121 @@
+//! How long `annuaire serve` takes to reflect one saved place on disk.
+//!
+//! `cargo bench --bench serve -- /dev/shm/site [edits]` builds the site once
+//! (into /dev/shm), then edits places one after the other, each edit of a
+//! different kind (description only, phone, name, coordinates), and times
+//! each incremental rebuild, from the saved file to the last file written,
+//! then the dashboard's refresh that follows it.
+//! Prints the median and the slowest, per kind of edit, as a JSON line.
+
+use annuaire::incremental::{LiveSite, Outcome};
+use annuaire::pipeline::BuildOptions;
+use annuaire::render::RenderOptions;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let Some(root) = args.first().map(PathBuf::from) else {
+        eprintln!("usage : cargo bench --bench serve -- DOSSIER_DU_SITE [NOMBRE_DE_MODIFICATIONS]");
+        std::process::exit(2);
+    };
+    let rounds: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(5);
+    let output = PathBuf::from("/dev/shm/annuaire-bench-serve");
+    let options = BuildOptions {
+        root: root.clone(),
+        output: Some(output.clone()),
+        base_url: Some("http://127.0.0.1:1111/".into()),
+        render: RenderOptions { live_reload: true },
+        threads: None,
+    };
+    let started = Instant::now();
+    let (mut live, _) = LiveSite::build(&options).expect("the site builds");
+    let full_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let files: Vec<PathBuf> = live.site().places.iter().map(|p| root.join(&p.source.path)).collect();
+    let kinds: [(&str, fn(&str, usize) -> String); 4] = [
+        ("presentation", |t, n| format!("{t}\nModification {n}.\n")),
+        ("telephone", |t, n| {
+            replace_line(t, "telephone:", &format!("telephone: \"+3355900{n:04}\""))
+        }),
+        ("nom", |t, n| {
+            replace_line(t, "nom:", &format!("nom: \"Lieu modifié {n}\""))
+        }),
+        // A few hundred metres: the place stays in its département.
+        ("coordonnees", |t, n| {
+            shift_line(t, "latitude:", 0.002 * (n as f64 + 1.0))
+        }),
+    ];
+    let mut report = serde_json::Map::new();
+    report.insert("lieux".into(), files.len().into());
+    report.insert("construction_complete_ms".into(), round(full_ms).into());
+    for (k, (kind, edit)) in kinds.iter().enumerate() {
+        let mut times = Vec::new();
+        let mut dashboard = Vec::new();
+        let mut written = Vec::new();
+        for round_no in 0..rounds {
+            // A different place each time, spread over the site.
+            let file = &files[(k * rounds + round_no) * 7919 % files.len()];
+            let text = std::fs::read_to_string(file).unwrap();
+            if *kind == "coordonnees" && !text.contains("latitude:") {
+                continue;
+            }
+            std::fs::write(file, edit(&text, round_no)).unwrap();
+            let t = Instant::now();
+            let (outcome, _) = live.apply(std::slice::from_ref(file)).expect("the edit is valid");
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            live.refresh_dashboard().expect("the dashboard renders");
+            dashboard.push(t.elapsed().as_secs_f64() * 1000.0);
+            if let Outcome::Incremental { written: w, .. } = outcome {
+                written.push(w);
+            } else {
+                written.push(usize::MAX);
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
+        let max = times.last().copied().unwrap_or(0.0);
+        report.insert(
+            kind.to_string(),
+            serde_json::json!({
+                "mediane_ms": round(median),
+                "max_ms": round(max),
+                "fichiers_ecrits": written,
+                "tableau_de_bord_ms": dashboard.iter().map(|&d| round(d)).collect::<Vec<_>>(),
+            }),
+        );
+    }
+    println!("{}", serde_json::Value::Object(report));
+    let _ = std::fs::remove_dir_all(Path::new(&output));
+}
+
+fn replace_line(text: &str, prefix: &str, line: &str) -> String {
+    let mut done = false;
+    text.lines()
+        .map(|l| {
+            if !done && l.starts_with(prefix) {
+                done = true;
+                line.to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+fn shift_line(text: &str, prefix: &str, delta: f64) -> String {
+    let value = text
+        .lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .and_then(|v| v.trim().parse::<f64>().ok());
+    match value {
+        Some(v) => replace_line(text, prefix, &format!("{prefix} {:.6}", v + delta)),
+        None => text.to_string(),
+    }
+}
+
+fn round(ms: f64) -> f64 {
+    (ms * 10.0).round() / 10.0
+}
