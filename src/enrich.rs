@@ -386,9 +386,9 @@ pub fn replace_place(site: &mut Site, i: usize, new: Place) -> Vec<ChangedList> 
         }
     }
     for e in 0..site.epcis.len() {
-        for n in 0..NEEDS.len() {
+        for (n, need) in NEEDS.iter().enumerate() {
             let epci = &site.epcis[e];
-            let offers_now = orientation::offers(&site.places[i], &NEEDS[n]);
+            let offers_now = orientation::offers(&site.places[i], need);
             let need = &epci.needs[n];
             let affected = epcis.contains(&e)
                 || need.nearby.iter().any(|&(p, _)| p == i)

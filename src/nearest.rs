@@ -162,7 +162,7 @@ mod tests {
             let points: Vec<Option<LatLon>> = pts.into_iter().map(|p| p.map(|(lat, lon)| LatLon { lat, lon })).collect();
             let origin = LatLon { lat: origin.0, lon: origin.1 };
             let index = PointIndex::new(points.clone());
-            let keep = |i: usize| i % modulo == 0;
+            let keep = |i: usize| i.is_multiple_of(modulo);
             prop_assert_eq!(index.nearest(origin, k, keep), brute(&points, origin, k, keep));
         }
 

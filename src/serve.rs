@@ -53,7 +53,7 @@ pub fn update(
 ) -> bool {
     let started = std::time::Instant::now();
     let result = match live.as_mut() {
-        Some(site) if !changed.is_empty() => site.apply(changed).map(|(outcome, warnings)| (outcome, warnings)),
+        Some(site) if !changed.is_empty() => site.apply(changed),
         _ => LiveSite::build(options).map(|(site, warnings)| {
             *live = Some(site);
             (Outcome::Full, warnings)
