@@ -624,8 +624,8 @@ def rapport_texte(resultats: dict) -> str:
     for cas in resultats["cas"]:
         c, b = cas.get("check", {}), cas.get("build", {})
         if c.get("ok") and b.get("ok"):
-            lignes.append(f"{cas['nom']} : check {c['reel_s']:.3f} s réel, {c['cpu_s']:.3f} s CPU (charger, valider, "
-                          f"enrichir, rendre) ; build − check ≈ {b['cpu_s'] - c['cpu_s']:.3f} s CPU (écriture ; "
+            lignes.append(f"{cas['nom']} : check {c['reel_s']:.3f} s réel, {c['cpu_s']:.3f} s CPU (charger, valider) ; "
+                          f"build − check ≈ {b['cpu_s'] - c['cpu_s']:.3f} s CPU (enrichir, rendre, écrire ; "
                           "approximatif sur une machine partagée)")
         if cas.get("saute"):
             lignes.append(f"{cas['nom']} : sauté ({cas['saute']})")
