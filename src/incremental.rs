@@ -44,6 +44,8 @@ pub struct LiveSite {
     /// Pages and files of the dashboard are behind the rest (see
     /// [`LiveSite::refresh_dashboard`]).
     dashboard_stale: bool,
+    /// Every place's lines in the open data files.
+    rows: Vec<crate::export::PlaceRows>,
     site: Site,
     /// Warnings by file, so that an edit replaces that file's own.
     warnings: Vec<Diagnostic>,
@@ -132,7 +134,9 @@ impl LiveSite {
                 (keys, reads, manifest, renderer.chart_count())
             };
             staging.commit()?;
+            let rows = crate::export::place_rows(&site)?;
             let live = LiveSite {
+                rows,
                 options: options.clone(),
                 tera,
                 preminified: compiled.preminified,
@@ -271,7 +275,10 @@ impl LiveSite {
         // the place's département.
         departements.sort_unstable();
         departements.dedup();
-        let mut data = crate::export::open_data_files(&self.site)?;
+        for (i, _) in &edits {
+            self.rows[*i] = crate::export::rows_of(&self.site, *i)?;
+        }
+        let mut data = crate::export::open_data_from_rows(&self.rows)?;
         for d in departements {
             data.push(crate::search::departement_file(&self.site, d)?);
         }

@@ -402,8 +402,7 @@ pub fn place_page_from_bytes(bytes: &[u8]) -> Result<String, Vec<Diagnostic>> {
         _ => return Err(diagnostics),
     };
     let site = enrich::enrich(config, vec![place], Vec::new(), territories, today);
-    let theme = Theme::embedded_default();
-    render::render_place(&site, &theme, 0).map_err(|e| {
+    render::render_place_default_theme(&site, 0).map_err(|e| {
         vec![Diagnostic::error(
             &file.path,
             Position::new(1, 1),

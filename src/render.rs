@@ -1432,9 +1432,19 @@ struct SituationGroup {
     lieux: Vec<PlaceSummary>,
 }
 
-/// One place page alone (for fuzzing and for quick previews).
-pub fn render_place(site: &Site, theme: &Theme, index: usize) -> Result<String, Error> {
-    let renderer = Renderer::new(site, theme, &RenderOptions::default())?;
+/// One place page alone, with the default theme compiled once per process
+/// (for fuzzing and property tests, which render thousands of them).
+pub fn render_place_default_theme(site: &Site, index: usize) -> Result<String, Error> {
+    static COMPILED: std::sync::OnceLock<Result<(std::sync::Arc<tera::Tera>, bool), String>> =
+        std::sync::OnceLock::new();
+    let compiled = COMPILED.get_or_init(|| {
+        Theme::embedded_default()
+            .compile()
+            .map(|c| (std::sync::Arc::new(c.tera), c.preminified))
+            .map_err(|e| e.to_string())
+    });
+    let (tera, preminified) = compiled.as_ref().map_err(|e| Error::Internal(e.clone()))?;
+    let renderer = Renderer::with_templates(site, tera.clone(), *preminified, &RenderOptions::default())?;
     let bytes = renderer.render(PageKey::Place(index), &mut Reads::default())?;
     String::from_utf8(bytes).map_err(|e| Error::Internal(e.to_string()))
 }
