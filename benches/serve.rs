@@ -21,10 +21,15 @@ fn main() {
         return;
     }
     let args: Vec<String> = all.into_iter().filter(|a| a != "--bench").collect();
-    let Some(root) = args.first().map(PathBuf::from) else {
+    let Some(original) = args.first().map(PathBuf::from) else {
         eprintln!("usage : cargo bench --bench serve -- DOSSIER_DU_SITE [NOMBRE_DE_MODIFICATIONS]");
         std::process::exit(2);
     };
+    // The edits go to a copy: the given site stays as it is, and every run
+    // starts from the same files.
+    let root = PathBuf::from("/dev/shm/annuaire-bench-serve-site");
+    let _ = std::fs::remove_dir_all(&root);
+    copy_dir(&original, &root).expect("the site can be copied to /dev/shm");
     let rounds: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(5);
     let output = PathBuf::from("/dev/shm/annuaire-bench-serve");
     let options = BuildOptions {
@@ -93,6 +98,7 @@ fn main() {
     }
     println!("{}", serde_json::Value::Object(report));
     let _ = std::fs::remove_dir_all(Path::new(&output));
+    let _ = std::fs::remove_dir_all(&root);
 }
 
 fn replace_line(text: &str, prefix: &str, line: &str) -> String {
@@ -120,6 +126,20 @@ fn shift_line(text: &str, prefix: &str, delta: f64) -> String {
         Some(v) => replace_line(text, prefix, &format!("{prefix} {:.6}", v + delta)),
         None => text.to_string(),
     }
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }
 
 fn round(ms: f64) -> f64 {

@@ -404,6 +404,8 @@ pub struct Point {
 /// Everything the dashboard renders: the two pages' views and the charts.
 #[derive(Debug)]
 pub struct Dashboard {
+    /// Kept for the CSV figures: computing it is most of the dashboard's cost.
+    pub coverage: Coverage,
     pub view: DashboardView,
     pub communes: CommunesView,
     pub charts: Vec<ChartFile>,
@@ -827,6 +829,7 @@ pub fn dashboard(site: &Site) -> Dashboard {
         communes_url: url(COMMUNES_URL),
     };
     Dashboard {
+        coverage: cov,
         view,
         communes: communes_view,
         charts,
@@ -1023,8 +1026,7 @@ fn km_field(km: Option<f64>) -> String {
     km.map(|d| format!("{d:.1}")).unwrap_or_default()
 }
 
-pub fn csv_files(site: &Site) -> Result<Vec<OutputFile>, Error> {
-    let cov = coverage(site);
+pub fn csv_files(site: &Site, cov: &Coverage) -> Result<Vec<OutputFile>, Error> {
     let threshold = f64::from(site.config.zone_blanche_km);
     let zones = white_zones(site, &cov, threshold);
     let in_zone: std::collections::HashSet<usize> = zones.iter().map(|z| z.commune).collect();

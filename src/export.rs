@@ -6,6 +6,9 @@ use crate::error::Error;
 use crate::render::OutputFile;
 use crate::schema;
 use crate::urls;
+use std::borrow::Cow;
+
+const CSV_PATH: &str = "donnees/lieux.csv";
 
 /// One place in each open data file, serialised once: a build joins them,
 /// and `serve` serialises again only the place a partner edited.
@@ -70,12 +73,12 @@ pub fn rows_of(site: &Site, i: usize) -> Result<PlaceRows, Error> {
 
 /// `public/donnees/lieux.csv` of a site.
 pub fn csv(site: &Site) -> Result<Vec<u8>, Error> {
-    csv_file(&place_rows(site)?)
+    Ok(csv_pieces(&place_rows(site)?)?.concat())
 }
 
 /// `public/donnees/lieux.csv`: schema header order, `|` between list items,
 /// every field quoted as the national examples are.
-fn csv_file(rows: &[PlaceRows]) -> Result<Vec<u8>, Error> {
+fn csv_pieces(rows: &[PlaceRows]) -> Result<Vec<Cow<'_, [u8]>>, Error> {
     let names: Vec<&str> = schema::schema().field_names().collect();
     let mut writer = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Always)
@@ -83,34 +86,34 @@ fn csv_file(rows: &[PlaceRows]) -> Result<Vec<u8>, Error> {
     writer
         .write_record(&names)
         .map_err(|e| Error::Internal(e.to_string()))?;
-    let mut bytes = writer.into_inner().map_err(|e| Error::Internal(e.to_string()))?;
-    for row in rows {
-        bytes.extend_from_slice(&row.csv);
-    }
-    Ok(bytes)
+    let header = writer.into_inner().map_err(|e| Error::Internal(e.to_string()))?;
+    let mut pieces = Vec::with_capacity(rows.len() + 1);
+    pieces.push(Cow::Owned(header));
+    pieces.extend(rows.iter().map(|row| Cow::Borrowed(row.csv.as_slice())));
+    Ok(pieces)
 }
 
 /// `public/donnees/lieux.json`: an array of objects with the same fields and
 /// values as the CSV (strings; empty fields omitted; latitude and longitude as numbers).
-fn json_file(rows: &[PlaceRows]) -> Vec<u8> {
+fn json_pieces(rows: &[PlaceRows]) -> Vec<Cow<'_, [u8]>> {
     if rows.is_empty() {
-        return b"[]\n".to_vec();
+        return vec![Cow::Borrowed(b"[]\n")];
     }
-    let mut bytes = Vec::with_capacity(rows.iter().map(|r| r.json.len() + 2).sum::<usize>() + 4);
-    bytes.extend_from_slice(b"[\n");
+    let mut pieces = Vec::with_capacity(2 * rows.len() + 1);
+    pieces.push(Cow::Borrowed(&b"[\n"[..]));
     for (n, row) in rows.iter().enumerate() {
         if n > 0 {
-            bytes.extend_from_slice(b",\n");
+            pieces.push(Cow::Borrowed(&b",\n"[..]));
         }
-        bytes.extend_from_slice(row.json.as_bytes());
+        pieces.push(Cow::Borrowed(row.json.as_bytes()));
     }
-    bytes.extend_from_slice(b"\n]\n");
-    bytes
+    pieces.push(Cow::Borrowed(&b"\n]\n"[..]));
+    pieces
 }
 
 /// `public/donnees/lieux.geojson`: RFC 7946, [lon, lat], one feature per place
 /// that has its own coordinates.
-fn geojson_file(rows: &[PlaceRows]) -> Result<Vec<u8>, Error> {
+fn geojson_pieces(rows: &[PlaceRows]) -> Result<Vec<Cow<'_, [u8]>>, Error> {
     let empty = geojson::FeatureCollection {
         bbox: None,
         features: Vec::new(),
@@ -120,27 +123,18 @@ fn geojson_file(rows: &[PlaceRows]) -> Result<Vec<u8>, Error> {
     let (head, tail) = shell
         .split_once("[]")
         .ok_or_else(|| Error::Internal("FeatureCollection sans tableau".into()))?;
-    let mut bytes = Vec::with_capacity(
-        rows.iter()
-            .map(|r| r.feature.as_ref().map_or(0, |f| f.len() + 1))
-            .sum::<usize>()
-            + shell.len()
-            + 2,
-    );
-    bytes.extend_from_slice(head.as_bytes());
-    bytes.push(b'[');
+    let mut pieces = Vec::with_capacity(2 * rows.len() + 2);
+    pieces.push(Cow::Owned(format!("{head}[").into_bytes()));
     let mut first = true;
     for feature in rows.iter().filter_map(|r| r.feature.as_ref()) {
         if !first {
-            bytes.push(b',');
+            pieces.push(Cow::Borrowed(&b","[..]));
         }
         first = false;
-        bytes.extend_from_slice(feature.as_bytes());
+        pieces.push(Cow::Borrowed(feature.as_bytes()));
     }
-    bytes.push(b']');
-    bytes.extend_from_slice(tail.as_bytes());
-    bytes.push(b'\n');
-    Ok(bytes)
+    pieces.push(Cow::Owned(format!("]{tail}\n").into_bytes()));
+    Ok(pieces)
 }
 
 fn feature(site: &Site, i: usize) -> Option<geojson::Feature> {
@@ -182,20 +176,22 @@ pub fn open_data_files(site: &Site) -> Result<Vec<OutputFile>, Error> {
     open_data_from_rows(&place_rows(site)?)
 }
 
+/// The three open data files, each as the pieces it is made of, in order.
+pub fn open_data_pieces(rows: &[PlaceRows]) -> Result<[(&'static str, Vec<Cow<'_, [u8]>>); 3], Error> {
+    Ok([
+        (CSV_PATH, csv_pieces(rows)?),
+        ("donnees/lieux.json", json_pieces(rows)),
+        ("donnees/lieux.geojson", geojson_pieces(rows)?),
+    ])
+}
+
 /// The three files, from every place's rows.
 pub fn open_data_from_rows(rows: &[PlaceRows]) -> Result<Vec<OutputFile>, Error> {
-    Ok(vec![
-        OutputFile {
-            path: "donnees/lieux.csv".into(),
-            bytes: csv_file(rows)?,
-        },
-        OutputFile {
-            path: "donnees/lieux.json".into(),
-            bytes: json_file(rows),
-        },
-        OutputFile {
-            path: "donnees/lieux.geojson".into(),
-            bytes: geojson_file(rows)?,
-        },
-    ])
+    Ok(open_data_pieces(rows)?
+        .into_iter()
+        .map(|(path, pieces)| OutputFile {
+            path: path.to_string(),
+            bytes: pieces.concat(),
+        })
+        .collect())
 }

@@ -123,7 +123,7 @@ impl LiveSite {
                 let renderer = Renderer::with_templates(&site, tera.clone(), compiled.preminified, &options.render)?;
                 let keys = renderer.page_keys();
                 let pages = pipeline::render_pages(&renderer, &keys, &staging, true)?;
-                let rest = pipeline::render_all_but_pages(&site, &theme, &options.root, &staging)?;
+                let rest = pipeline::render_all_but_pages(&site, renderer.dashboard(), &theme, &options.root, &staging)?;
                 let mut manifest = Manifest::new();
                 let mut reads = Vec::with_capacity(pages.len());
                 for (path, hash, r) in pages {
@@ -226,6 +226,7 @@ impl LiveSite {
             return Err(Error::Content(problems));
         }
 
+        let enrich_started = std::time::Instant::now();
         let mut summaries_changed = Vec::new();
         let mut departements = Vec::new();
         let mut lists = Vec::new();
@@ -242,12 +243,13 @@ impl LiveSite {
         }
 
         let renderer = Renderer::with_templates(&self.site, self.tera.clone(), self.preminified, &self.options.render)?;
-        let keys = render::page_keys(&self.site, self.charts);
+        let keys = pipeline::timed("liste des pages", || render::page_keys(&self.site, self.charts));
         if keys != self.keys {
             // A page appears or disappears (a first place offering a service…).
             drop(renderer);
             return self.full();
         }
+        pipeline::stage_done("enrichissement", enrich_started);
         let mut dirty: Vec<usize> = edits
             .iter()
             .filter_map(|(i, _)| self.keys.iter().position(|&k| k == PageKey::Place(*i)))
@@ -270,22 +272,25 @@ impl LiveSite {
         let dirty_keys: Vec<PageKey> = dirty.iter().map(|&d| self.keys[d]).collect();
         let output = self.options.output_dir();
         let memory = pipeline::MemorySink::default();
-        let rendered = pipeline::render_pages(&renderer, &dirty_keys, &memory, true)?;
+        let rendered = pipeline::timed("pages", || pipeline::render_pages(&renderer, &dirty_keys, &memory, true))?;
         // The open data lists every place; the search index only those of
         // the place's département.
         departements.sort_unstable();
         departements.dedup();
-        for (i, _) in &edits {
-            self.rows[*i] = crate::export::rows_of(&self.site, *i)?;
-        }
-        let mut data = crate::export::open_data_from_rows(&self.rows)?;
-        for d in departements {
-            data.push(crate::search::departement_file(&self.site, d)?);
-        }
+        let data = pipeline::timed("données", || -> Result<_, Error> {
+            for (i, _) in &edits {
+                self.rows[*i] = crate::export::rows_of(&self.site, *i)?;
+            }
+            let mut data = crate::export::open_data_from_rows(&self.rows)?;
+            for d in departements {
+                data.push(crate::search::departement_file(&self.site, d)?);
+            }
+            Ok(data)
+        })?;
         let mut files = memory.into_files();
         files.extend(data);
         drop(renderer);
-        let written = write_changed(&mut self.manifest, &InPlace(&output), files)?;
+        let written = pipeline::timed("écriture", || write_changed(&mut self.manifest, &InPlace(&output), files))?;
         self.update_graph(&dirty, rendered.into_iter().map(|(_, _, r)| r).collect());
 
         let edited: Vec<&Path> = edits.iter().map(|(_, f)| f.path.as_path()).collect();
@@ -315,7 +320,7 @@ impl LiveSite {
         let memory = pipeline::MemorySink::default();
         let rendered = pipeline::render_pages(&renderer, &keys, &memory, true)?;
         let mut files = memory.into_files();
-        files.extend(crate::dashboard::csv_files(&self.site)?);
+        files.extend(crate::dashboard::csv_files(&self.site, &renderer.dashboard().coverage)?);
         let output = self.options.output_dir();
         drop(renderer);
         let written = write_changed(&mut self.manifest, &InPlace(&output), files)?;

@@ -56,14 +56,35 @@ pub fn today() -> NaiveDate {
 /// Loads and validates; returns the site model and every warning, or every error.
 pub fn prepare(root: &Path, base_url: Option<&str>) -> Result<(Site, Vec<Diagnostic>), Error> {
     let validated = validate_site(root, base_url)?;
-    let site = enrich::enrich(
-        validated.config,
-        validated.places,
-        validated.pages,
-        Territories::embedded(),
-        validated.today,
-    );
+    let site = timed("enrichissement", || {
+        enrich::enrich(
+            validated.config,
+            validated.places,
+            validated.pages,
+            Territories::embedded(),
+            validated.today,
+        )
+    });
     Ok((site, validated.warnings))
+}
+
+/// Runs one stage; with `ANNUAIRE_ETAPES=1`, prints how long it took on
+/// stderr (for the benchmarks: which stage to work on).
+pub fn timed<T>(stage: &str, f: impl FnOnce() -> T) -> T {
+    if !show_stages() {
+        return f();
+    }
+    let started = std::time::Instant::now();
+    let value = f();
+    stage_done(stage, started);
+    value
+}
+
+/// With `ANNUAIRE_ETAPES=1`, prints how long a stage begun at `started` took.
+pub fn stage_done(stage: &str, started: std::time::Instant) {
+    if show_stages() {
+        eprintln!("étape {stage} : {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+    }
 }
 
 /// What validation keeps of a site: valid content, and the warnings.
@@ -83,12 +104,12 @@ pub fn validate_site(root: &Path, base_url: Option<&str>) -> Result<Validated, E
         pages,
         diagnostics: mut problems,
         ..
-    } = load::load_site(root)?;
+    } = timed("lecture", || load::load_site(root))?;
     let mut config = config;
     if let Some(url) = base_url {
         config.url_de_base = url.to_string();
     }
-    let territories = Territories::embedded();
+    let territories = timed("territoires", Territories::embedded);
     let today = today();
     let ctx = Context {
         territories,
@@ -96,7 +117,7 @@ pub fn validate_site(root: &Path, base_url: Option<&str>) -> Result<Validated, E
         today,
         stale_months: config.fraicheur_mois,
     };
-    let (valid_places, place_problems) = validate::validate_places(&places, &ctx);
+    let (valid_places, place_problems) = timed("validation", || validate::validate_places(&places, &ctx));
     problems.extend(place_problems);
     let mut valid_pages = Vec::new();
     for file in &pages {
@@ -165,15 +186,17 @@ pub fn render_all(
     options: &RenderOptions,
     sink: &dyn Sink,
 ) -> Result<Manifest, Error> {
-    let renderer = render::Renderer::new(site, theme, options)?;
-    let keys = renderer.page_keys();
+    let renderer = timed("gabarits", || render::Renderer::new(site, theme, options))?;
+    let keys = timed("tableau de bord", || renderer.page_keys());
     let (pages, data) = rayon::join(
-        || render_pages(&renderer, &keys, sink, false),
+        || timed("pages", || render_pages(&renderer, &keys, sink, false)),
         || -> Result<Manifest, Error> {
-            data_files(site)?
-                .into_iter()
-                .map(|f| put(sink, f.path, &f.bytes))
-                .collect()
+            timed("données", || {
+                data_files(site, renderer.dashboard())?
+                    .into_iter()
+                    .map(|f| put(sink, f.path, &f.bytes))
+                    .collect()
+            })
         },
     );
     let mut manifest = data?;
@@ -191,8 +214,14 @@ pub fn render_all(
 
 /// The open data, the search indexes and the static files (after the
 /// pages: they replace anything of the same path).
-pub fn render_all_but_pages(site: &Site, theme: &Theme, root: &Path, sink: &dyn Sink) -> Result<Manifest, Error> {
-    let mut manifest: Manifest = data_files(site)?
+pub fn render_all_but_pages(
+    site: &Site,
+    dashboard: &crate::dashboard::Dashboard,
+    theme: &Theme,
+    root: &Path,
+    sink: &dyn Sink,
+) -> Result<Manifest, Error> {
+    let mut manifest: Manifest = data_files(site, dashboard)?
         .into_iter()
         .map(|f| put(sink, f.path, &f.bytes))
         .collect::<Result<_, Error>>()?;
@@ -216,8 +245,11 @@ pub fn render_pages(
     record: bool,
 ) -> Result<Vec<(String, u64, render::Reads)>, Error> {
     use rayon::prelude::*;
-    keys.par_iter()
+    let by_kind = KindTimes::default();
+    let result = keys
+        .par_iter()
         .map(|&key| {
+            let started = by_kind.start();
             let mut reads = if record {
                 render::Reads::recording()
             } else {
@@ -225,14 +257,55 @@ pub fn render_pages(
             };
             let bytes = renderer.render(key, &mut reads)?;
             let (path, hash) = put(sink, renderer.output_path(key), &bytes)?;
+            by_kind.add(key, started);
             Ok((path, hash, reads))
         })
-        .collect()
+        .collect();
+    by_kind.print();
+    result
+}
+
+fn show_stages() -> bool {
+    static SHOW: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SHOW.get_or_init(|| std::env::var_os("ANNUAIRE_ETAPES").is_some_and(|v| v == "1"))
+}
+
+/// With `ANNUAIRE_ETAPES=1`: thread time spent per kind of page.
+#[derive(Default)]
+struct KindTimes(std::sync::Mutex<std::collections::BTreeMap<String, (usize, f64)>>);
+
+impl KindTimes {
+    fn start(&self) -> Option<std::time::Instant> {
+        show_stages().then(std::time::Instant::now)
+    }
+
+    fn add(&self, key: render::PageKey, started: Option<std::time::Instant>) {
+        let Some(started) = started else { return };
+        let kind = format!("{key:?}");
+        let kind = kind.split('(').next().unwrap_or("").to_string();
+        let mut times = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = times.entry(kind).or_default();
+        entry.0 += 1;
+        entry.1 += started.elapsed().as_secs_f64();
+    }
+
+    fn print(&self) {
+        for (kind, (count, seconds)) in self.0.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            eprintln!(
+                "  pages {kind} : {count} en {:.0} ms de calcul ({:.0} µs chacune)",
+                seconds * 1000.0,
+                seconds * 1e6 / *count as f64
+            );
+        }
+    }
 }
 
 /// The open data, the search indexes and the dashboard's figures.
-pub fn data_files(site: &Site) -> Result<Vec<OutputFile>, Error> {
-    let (files, dashboard) = rayon::join(|| place_data_files(site), || crate::dashboard::csv_files(site));
+pub fn data_files(site: &Site, dashboard: &crate::dashboard::Dashboard) -> Result<Vec<OutputFile>, Error> {
+    let (files, dashboard) = rayon::join(
+        || place_data_files(site),
+        || crate::dashboard::csv_files(site, &dashboard.coverage),
+    );
     let mut files = files?;
     // The network dashboard's figures, for the département's own reports.
     files.extend(dashboard?);
@@ -341,8 +414,8 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
         let (site, warnings) = prepare(&options.root, options.base_url.as_deref())?;
         let theme = Theme::load(&options.root, &site.config.theme)?;
         let staging = crate::write::Staging::create(&options.output_dir())?;
-        let manifest = render_all(&site, &theme, &options.root, &options.render, &staging)?;
-        staging.commit()?;
+        let manifest = timed("rendu", || render_all(&site, &theme, &options.root, &options.render, &staging))?;
+        timed("échange", || staging.commit())?;
         Ok(Report {
             diagnostics: warnings,
             places: site.places.len(),

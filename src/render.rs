@@ -62,6 +62,7 @@ struct SiteView<'a> {
     attribution_territoires: &'static str,
 }
 
+/// What the theme's `carte-lieu.html` shows of a place (as `p`).
 #[derive(Serialize, Clone)]
 pub struct PlaceSummary {
     pub id: String,
@@ -72,11 +73,35 @@ pub struct PlaceSummary {
     pub typologie: Vec<String>,
     pub services: Vec<String>,
     pub telephone: Option<Phone>,
-    /// « 3,2 km », for nearest-place lists.
-    pub distance: Option<String>,
     pub stale: bool,
     /// « Fermé temporairement jusqu'au … », while a `fermeture_temporaire` applies.
     pub fermeture: Option<String>,
+}
+
+/// A place on a list: its card, rendered once per build (a place sits
+/// on its commune's, its intercommunalité's and the guided path's lists,
+/// and on its neighbours' lists of nearest places), and what the list adds.
+#[derive(Serialize, Clone)]
+pub struct PlaceCard {
+    pub carte: std::sync::Arc<str>,
+    /// « 3,2 km », for nearest-place lists.
+    pub distance: Option<String>,
+}
+
+/// A place on a plain list of links.
+#[derive(Serialize)]
+pub struct PlaceLine {
+    pub nom: String,
+    pub url: String,
+    pub adresse: String,
+    pub commune: String,
+}
+
+/// The heading level of the cards on a list: their page's own structure.
+#[derive(Clone, Copy)]
+enum Heading {
+    H2,
+    H3,
 }
 
 #[derive(Serialize)]
@@ -122,7 +147,7 @@ struct PlaceView {
     latitude: Option<f64>,
     longitude: Option<f64>,
     osm_url: Option<String>,
-    same_commune: Vec<PlaceSummary>,
+    same_commune: Vec<PlaceLine>,
     /// How many other places the commune has (listed or not).
     nb_autres_commune: usize,
 }
@@ -151,9 +176,9 @@ struct ServiceRow {
 }
 
 #[derive(Serialize)]
-struct CommuneGroup {
+struct CommuneGroup<T> {
     commune: Link,
-    places: Vec<PlaceSummary>,
+    places: Vec<T>,
 }
 
 pub fn french_date(date: chrono::NaiveDate) -> String {
@@ -283,6 +308,9 @@ impl Reads {
 /// list of départements instead of 50,000 places.
 pub const LONG_LIST: usize = 1500;
 
+/// The theme's template of a place's card on lists.
+const CARD_TEMPLATE: &str = "carte-lieu.html";
+
 /// Every page of the site, in a fixed order; `charts` is the number of
 /// the dashboard's charts.
 pub fn page_keys(site: &Site, charts: usize) -> Vec<PageKey> {
@@ -408,6 +436,8 @@ pub struct Renderer<'a> {
     typologie: &'static schema::Vocabulary,
     /// Computed once, on first use, by whichever thread needs it first.
     dashboard: std::sync::OnceLock<crate::dashboard::Dashboard>,
+    /// Each place's card, per heading level, rendered on first use.
+    cards: [Vec<std::sync::OnceLock<std::sync::Arc<str>>>; 2],
 }
 
 impl<'a> Renderer<'a> {
@@ -491,10 +521,15 @@ impl<'a> Renderer<'a> {
             typologie: schema::vocabulary("typologie")
                 .ok_or_else(|| Error::Internal("vocabulaire typologie absent".into()))?,
             dashboard: std::sync::OnceLock::new(),
+            cards: [
+                (0..site.places.len()).map(|_| std::sync::OnceLock::new()).collect(),
+                (0..site.places.len()).map(|_| std::sync::OnceLock::new()).collect(),
+            ],
         })
     }
 
-    fn dashboard(&self) -> &crate::dashboard::Dashboard {
+    /// The network dashboard, computed on first use.
+    pub fn dashboard(&self) -> &crate::dashboard::Dashboard {
         self.dashboard.get_or_init(|| crate::dashboard::dashboard(self.site))
     }
 
@@ -575,14 +610,66 @@ impl<'a> Renderer<'a> {
             .collect()
     }
 
-    fn summary(&self, index: usize, distance: Option<f64>, reads: &mut Reads) -> PlaceSummary {
+    /// A place's card on a list; `distance` for lists of nearest places.
+    fn card(&self, index: usize, heading: Heading, distance: Option<f64>, reads: &mut Reads) -> Result<PlaceCard, Error> {
         reads.summary(index);
-        let place = &self.site.places[index];
-        let commune = self
-            .site
+        let cache = &self.cards[heading as usize][index];
+        let carte = match cache.get() {
+            Some(html) => html.clone(),
+            None => {
+                let mut context = tera::Context::new();
+                context.insert("p", &self.summary(index));
+                context.insert(
+                    "titre",
+                    match heading {
+                        Heading::H2 => "h2",
+                        Heading::H3 => "h3",
+                    },
+                );
+                // A fragment: the whitespace around it belongs to the list.
+                let html: std::sync::Arc<str> = self.template(CARD_TEMPLATE, context)?.trim().into();
+                cache.get_or_init(|| html).clone()
+            }
+        };
+        Ok(PlaceCard {
+            carte,
+            distance: distance.map(french_km),
+        })
+    }
+
+    fn cards(&self, indices: &[usize], heading: Heading, reads: &mut Reads) -> Result<Vec<PlaceCard>, Error> {
+        indices.iter().map(|&i| self.card(i, heading, None, reads)).collect()
+    }
+
+    fn nearest_cards(&self, nearest: &[(usize, f64)], reads: &mut Reads) -> Result<Vec<PlaceCard>, Error> {
+        nearest
+            .iter()
+            .map(|&(i, km)| self.card(i, Heading::H3, Some(km), reads))
+            .collect()
+    }
+
+    fn commune_name(&self, place: &Place) -> String {
+        self.site
             .commune_index(&place.commune_code)
             .map(|i| self.site.communes[i].nom.clone())
-            .unwrap_or_else(|| place.lieu.commune.clone());
+            .unwrap_or_else(|| place.lieu.commune.clone())
+    }
+
+    /// A place on a plain list of links.
+    fn line(&self, index: usize, reads: &mut Reads) -> PlaceLine {
+        reads.summary(index);
+        let place = &self.site.places[index];
+        PlaceLine {
+            nom: place.lieu.nom.clone(),
+            url: self.url(&urls::place(&place.lieu.id)),
+            adresse: place.lieu.adresse.clone(),
+            commune: self.commune_name(place),
+        }
+    }
+
+    fn summary(&self, index: usize) -> PlaceSummary {
+        let place = &self.site.places[index];
+        let commune = self.commune_name(place);
         PlaceSummary {
             id: place.lieu.id.clone(),
             nom: place.lieu.nom.clone(),
@@ -592,7 +679,6 @@ impl<'a> Renderer<'a> {
             typologie: self.typologie_labels(place),
             services: place.lieu.services.clone(),
             telephone: place.lieu.telephone.as_deref().map(phone),
-            distance: distance.map(french_km),
             stale: place.stale,
             fermeture: crate::fermeture::summary(place.lieu.fermeture_temporaire.as_ref(), self.site.today),
         }
@@ -617,10 +703,6 @@ impl<'a> Renderer<'a> {
             && a.has_own_coordinates == b.has_own_coordinates
             && crate::fermeture::summary(x.fermeture_temporaire.as_ref(), today)
                 == crate::fermeture::summary(y.fermeture_temporaire.as_ref(), today)
-    }
-
-    fn summaries(&self, indices: &[usize], reads: &mut Reads) -> Vec<PlaceSummary> {
-        indices.iter().map(|&i| self.summary(i, None, reads)).collect()
     }
 
     fn place_view(&self, index: usize, reads: &mut Reads) -> PlaceView {
@@ -657,7 +739,7 @@ impl<'a> Renderer<'a> {
                 c.places
                     .iter()
                     .filter(|&&i| i != index)
-                    .map(|&i| self.summary(i, None, reads))
+                    .map(|&i| self.line(i, reads))
                     .collect()
             }
             (Some(ci), Some(_)) => {
@@ -773,9 +855,13 @@ impl<'a> Renderer<'a> {
         self.service_rows(&all, &mut Reads::default())
     }
 
-    /// Places of the whole site by commune, or by département when that
-    /// would make too long a page.
-    fn place_groups(&self, reads: &mut Reads) -> (Vec<CommuneGroup>, Vec<DepartementRow>) {
+    /// Places of the whole site by commune (each place as `show` makes
+    /// it), or by département when that would make too long a page.
+    fn place_groups<T>(
+        &self,
+        reads: &mut Reads,
+        show: impl Fn(usize) -> Result<T, Error>,
+    ) -> Result<(Vec<CommuneGroup<T>>, Vec<DepartementRow>), Error> {
         reads.everything();
         let site = self.site;
         if site.places.len() > LONG_LIST {
@@ -788,18 +874,20 @@ impl<'a> Renderer<'a> {
                     count: d.places.len(),
                 })
                 .collect();
-            return (Vec::new(), rows);
+            return Ok((Vec::new(), rows));
         }
         let mut groups: Vec<&CommuneEntry> = site.communes.iter().filter(|c| !c.places.is_empty()).collect();
         groups.sort_by_cached_key(|c| (text::fold(&c.nom), c.code.clone()));
         let groups = groups
             .into_iter()
-            .map(|c| CommuneGroup {
-                commune: self.commune_link(c),
-                places: self.summaries(&c.places, &mut Reads::default()),
+            .map(|c| {
+                Ok(CommuneGroup {
+                    commune: self.commune_link(c),
+                    places: c.places.iter().map(|&i| show(i)).collect::<Result<_, Error>>()?,
+                })
             })
-            .collect();
-        (groups, Vec::new())
+            .collect::<Result<_, Error>>()?;
+        Ok((groups, Vec::new()))
     }
 
     /// Renders one page. `reads` gets what it read, if recording.
@@ -831,7 +919,7 @@ impl<'a> Renderer<'a> {
                 "index.html"
             }
             PageKey::AllPlaces => {
-                let (groups, by_departement) = self.place_groups(reads);
+                let (groups, by_departement) = self.place_groups(reads, |i| self.card(i, Heading::H3, None, &mut Reads::default()))?;
                 c.insert("groups", &groups);
                 c.insert("par_departement", &by_departement);
                 c.insert("services", &self.all_service_rows(reads));
@@ -881,10 +969,10 @@ impl<'a> Renderer<'a> {
                                 .count(),
                         })
                         .collect();
-                    c.insert("places", &Vec::<PlaceSummary>::new());
+                    c.insert("places", &Vec::<PlaceCard>::new());
                     c.insert("par_departement", &rows);
                 } else {
-                    c.insert("places", &self.summaries(&offering, reads));
+                    c.insert("places", &self.cards(&offering, Heading::H2, reads)?);
                     c.insert("par_departement", &Vec::<DepartementRow>::new());
                 }
                 c.insert(
@@ -934,7 +1022,8 @@ impl<'a> Renderer<'a> {
                 c.insert("departement", &view);
                 c.insert("epcis", &epcis);
                 c.insert("lettres", &by_initial(communes));
-                c.insert("places", &self.summaries(&d.places, reads));
+                let places: Vec<PlaceLine> = d.places.iter().map(|&i| self.line(i, reads)).collect();
+                c.insert("places", &places);
                 c.insert("services", &self.service_rows(&d.places, reads));
                 "departement.html"
             }
@@ -972,7 +1061,7 @@ impl<'a> Renderer<'a> {
                 c.insert("epci", &view);
                 c.insert("departements", &departements);
                 c.insert("communes", &self.commune_rows(&e.communes, reads));
-                c.insert("places", &self.summaries(&e.places, reads));
+                c.insert("places", &self.cards(&e.places, Heading::H3, reads)?);
                 c.insert("services", &self.service_rows(&e.places, reads));
                 "epci.html"
             }
@@ -982,11 +1071,7 @@ impl<'a> Renderer<'a> {
                 reads.list(List::CommuneNearest(ci));
                 let epci = self.epci_link(commune.epci_siren.as_deref());
                 let departement = self.departement_link(&commune.departement);
-                let nearest: Vec<PlaceSummary> = commune
-                    .nearest
-                    .iter()
-                    .map(|&(i, km)| self.summary(i, Some(km), reads))
-                    .collect();
+                let nearest = self.nearest_cards(&commune.nearest, reads)?;
                 let view = CommuneView {
                     code: &commune.code,
                     nom: &commune.nom,
@@ -1003,7 +1088,7 @@ impl<'a> Renderer<'a> {
                 c.insert("commune", &view);
                 c.insert("epci", &epci);
                 c.insert("departement", &departement);
-                c.insert("places", &self.summaries(&commune.places, reads));
+                c.insert("places", &self.cards(&commune.places, Heading::H3, reads)?);
                 c.insert("nearest", &nearest);
                 "commune.html"
             }
@@ -1029,7 +1114,7 @@ impl<'a> Renderer<'a> {
             PageKey::Search => {
                 // The form is shown by recherche.js; without it, the page
                 // lists places by service and by commune.
-                let (groups, by_departement) = self.place_groups(reads);
+                let (groups, by_departement) = self.place_groups(reads, |i| Ok(self.line(i, &mut Reads::default())))?;
                 c.insert("section", "recherche");
                 c.insert("breadcrumbs", &self.crumbs(vec![self.link("Chercher", "recherche/")]));
                 c.insert("facettes", &crate::search::facets());
@@ -1041,7 +1126,7 @@ impl<'a> Renderer<'a> {
             }
             PageKey::Map => {
                 // Leaflet draws donnees/lieux.geojson; the same places are listed as text.
-                let (groups, by_departement) = self.place_groups(reads);
+                let (groups, by_departement) = self.place_groups(reads, |i| Ok(self.line(i, &mut Reads::default())))?;
                 self.map_context(&mut c);
                 c.insert("section", "carte");
                 c.insert("breadcrumbs", &self.crumbs(vec![self.link("Carte", "carte/")]));
@@ -1124,15 +1209,11 @@ impl<'a> Renderer<'a> {
                 reads.list(List::EpciNeed(e, n));
                 let epci = &site.epcis[e];
                 let found = &epci.needs[n];
-                let inside: Vec<PlaceSummary> = self.summaries(&found.inside, reads);
-                let nearby: Vec<PlaceSummary> = found
-                    .nearby
-                    .iter()
-                    .map(|&(p, km)| self.summary(p, Some(km), reads))
-                    .collect();
+                let inside = self.cards(&found.inside, Heading::H3, reads)?;
+                let nearby = self.nearest_cards(&found.nearby, reads)?;
                 // Places listed on this page, then, per situation, those
                 // that say they are adapted to it.
-                let shown: Vec<(usize, &PlaceSummary)> = if inside.is_empty() {
+                let shown: Vec<(usize, &PlaceCard)> = if inside.is_empty() {
                     found.nearby.iter().map(|&(p, _)| p).zip(nearby.iter()).collect()
                 } else {
                     found.inside.iter().copied().zip(inside.iter()).collect()
@@ -1245,7 +1326,7 @@ impl<'a> Renderer<'a> {
                 "integrer-recherche.html"
             }
             PageKey::EmbedMap => {
-                let (groups, by_departement) = self.place_groups(reads);
+                let (groups, by_departement) = self.place_groups(reads, |i| Ok(self.line(i, &mut Reads::default())))?;
                 self.map_context(&mut c);
                 c.insert("vue", &crate::embed::map_target(site));
                 c.insert("groups", &groups);
@@ -1256,11 +1337,7 @@ impl<'a> Renderer<'a> {
                 let commune = &site.communes[ci];
                 reads.list(List::CommunePlaces(ci));
                 reads.list(List::CommuneNearest(ci));
-                let nearest: Vec<PlaceSummary> = commune
-                    .nearest
-                    .iter()
-                    .map(|&(i, km)| self.summary(i, Some(km), reads))
-                    .collect();
+                let nearest = self.nearest_cards(&commune.nearest, reads)?;
                 c.insert("vue", &crate::embed::commune_view_target(site, commune));
                 c.insert(
                     "commune",
@@ -1270,7 +1347,7 @@ impl<'a> Renderer<'a> {
                         url: self.url(&urls::commune(&commune.slug)),
                     },
                 );
-                c.insert("places", &self.summaries(&commune.places, reads));
+                c.insert("places", &self.cards(&commune.places, Heading::H3, reads)?);
                 c.insert("nearest", &nearest);
                 "integrer-commune.html"
             }
@@ -1429,7 +1506,7 @@ struct EmbedCommuneView<'a> {
 struct SituationGroup {
     slug: &'static str,
     label: &'static str,
-    lieux: Vec<PlaceSummary>,
+    lieux: Vec<PlaceCard>,
 }
 
 /// One place page alone, with the default theme compiled once per process
