@@ -1028,7 +1028,7 @@ fn km_field(km: Option<f64>) -> String {
 
 pub fn csv_files(site: &Site, cov: &Coverage) -> Result<Vec<OutputFile>, Error> {
     let threshold = f64::from(site.config.zone_blanche_km);
-    let zones = white_zones(site, &cov, threshold);
+    let zones = white_zones(site, cov, threshold);
     let in_zone: std::collections::HashSet<usize> = zones.iter().map(|z| z.commune).collect();
     let service_slugs: Vec<String> = cov
         .services

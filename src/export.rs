@@ -176,8 +176,11 @@ pub fn open_data_files(site: &Site) -> Result<Vec<OutputFile>, Error> {
     open_data_from_rows(&place_rows(site)?)
 }
 
-/// The three open data files, each as the pieces it is made of, in order.
-pub fn open_data_pieces(rows: &[PlaceRows]) -> Result<[(&'static str, Vec<Cow<'_, [u8]>>); 3], Error> {
+/// An output file as the pieces it is made of, in order.
+pub type Pieces<'a> = (&'static str, Vec<Cow<'a, [u8]>>);
+
+/// The three open data files.
+pub fn open_data_pieces(rows: &[PlaceRows]) -> Result<[Pieces<'_>; 3], Error> {
     Ok([
         (CSV_PATH, csv_pieces(rows)?),
         ("donnees/lieux.json", json_pieces(rows)),

@@ -46,6 +46,8 @@ pub struct LiveSite {
     dashboard_stale: bool,
     /// Every place's lines in the open data files.
     rows: Vec<crate::export::PlaceRows>,
+    /// Every place's card on lists, rendered once.
+    cards: std::sync::Arc<render::Cards>,
     site: Site,
     /// Warnings by file, so that an edit replaces that file's own.
     warnings: Vec<Diagnostic>,
@@ -70,26 +72,57 @@ struct Graph {
     by_list: HashMap<List, Vec<usize>>,
     everything: Vec<usize>,
     all_fields: Vec<usize>,
+    /// What each page read, to take it out of the maps above when the
+    /// page is rendered again (without going through all of them).
+    reads: Vec<Reads>,
 }
 
 impl Graph {
-    fn new(reads: &[Reads]) -> Graph {
-        let mut graph = Graph::default();
-        for (page, r) in reads.iter().enumerate() {
-            for &p in &r.summaries {
-                graph.by_summary.entry(p).or_default().push(page);
-            }
-            for &l in &r.lists {
-                graph.by_list.entry(l).or_default().push(page);
-            }
-            if r.everything {
-                graph.everything.push(page);
-            }
-            if r.all_fields {
-                graph.all_fields.push(page);
-            }
+    fn new(reads: Vec<Reads>) -> Graph {
+        let mut graph = Graph {
+            reads: (0..reads.len()).map(|_| Reads::default()).collect(),
+            ..Graph::default()
+        };
+        for (page, r) in reads.into_iter().enumerate() {
+            graph.add(page, r);
         }
         graph
+    }
+
+    fn add(&mut self, page: usize, r: Reads) {
+        for &p in &r.summaries {
+            self.by_summary.entry(p).or_default().push(page);
+        }
+        for &l in &r.lists {
+            self.by_list.entry(l).or_default().push(page);
+        }
+        if r.everything {
+            self.everything.push(page);
+        }
+        if r.all_fields {
+            self.all_fields.push(page);
+        }
+        self.reads[page] = r;
+    }
+
+    fn remove(&mut self, page: usize) {
+        let old = std::mem::take(&mut self.reads[page]);
+        for p in &old.summaries {
+            if let Some(pages) = self.by_summary.get_mut(p) {
+                pages.retain(|&x| x != page);
+            }
+        }
+        for l in &old.lists {
+            if let Some(pages) = self.by_list.get_mut(l) {
+                pages.retain(|&x| x != page);
+            }
+        }
+        if old.everything {
+            self.everything.retain(|&x| x != page);
+        }
+        if old.all_fields {
+            self.all_fields.retain(|&x| x != page);
+        }
     }
 }
 
@@ -100,13 +133,7 @@ impl Sink for InPlace<'_> {
     fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Error> {
         let rel = crate::write::safe_relative(path)
             .ok_or_else(|| Error::Internal(format!("chemin de sortie refusé : {path}")))?;
-        let full = self.0.join(rel);
-        if let Some(parent) = full.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-        }
-        let tmp = full.with_extension("annuaire-tmp");
-        std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-        std::fs::rename(&tmp, &full).map_err(|e| Error::io(&full, e))
+        crate::write::replace_file(&self.0.join(rel), bytes)
     }
 }
 
@@ -119,11 +146,13 @@ impl LiveSite {
             let staging = crate::write::Staging::create(&options.output_dir())?;
             let compiled = theme.compile()?;
             let tera = std::sync::Arc::new(compiled.tera);
-            let (keys, reads, manifest, charts) = {
+            let rows = crate::export::place_rows(&site)?;
+            let (keys, reads, manifest, charts, cards) = {
                 let renderer = Renderer::with_templates(&site, tera.clone(), compiled.preminified, &options.render)?;
                 let keys = renderer.page_keys();
                 let pages = pipeline::render_pages(&renderer, &keys, &staging, true)?;
-                let rest = pipeline::render_all_but_pages(&site, renderer.dashboard(), &theme, &options.root, &staging)?;
+                let rest =
+                    pipeline::render_all_but_pages(&site, renderer.dashboard(), &rows, &theme, &options.root, &staging)?;
                 let mut manifest = Manifest::new();
                 let mut reads = Vec::with_capacity(pages.len());
                 for (path, hash, r) in pages {
@@ -131,12 +160,12 @@ impl LiveSite {
                     reads.push(r);
                 }
                 manifest.extend(rest);
-                (keys, reads, manifest, renderer.chart_count())
+                (keys, reads, manifest, renderer.chart_count(), renderer.card_cache())
             };
             staging.commit()?;
-            let rows = crate::export::place_rows(&site)?;
             let live = LiveSite {
                 rows,
+                cards,
                 options: options.clone(),
                 tera,
                 preminified: compiled.preminified,
@@ -145,7 +174,7 @@ impl LiveSite {
                 site,
                 warnings: warnings.clone(),
                 keys,
-                graph: Graph::new(&reads),
+                graph: Graph::new(reads),
                 manifest,
             };
             Ok((live, warnings))
@@ -164,6 +193,13 @@ impl LiveSite {
     /// edits of existing places keeping their id, else by a full rebuild.
     /// On a content error, nothing is written and the error is returned.
     pub fn apply(&mut self, changed: &[PathBuf]) -> Result<(Outcome, Vec<Diagnostic>), Error> {
+        let started = std::time::Instant::now();
+        let result = self.apply_changes(changed);
+        pipeline::stage_done("mise à jour", started);
+        result
+    }
+
+    fn apply_changes(&mut self, changed: &[PathBuf]) -> Result<(Outcome, Vec<Diagnostic>), Error> {
         match self.edits(changed)? {
             Some(edits) => self.apply_edits(edits),
             None => {
@@ -208,6 +244,7 @@ impl LiveSite {
             today: self.site.today,
             stale_months: self.site.config.fraicheur_mois,
         };
+        let validation_started = std::time::Instant::now();
         // Validate every edited file before touching anything.
         let mut problems: Vec<Diagnostic> = Vec::new();
         let mut places = Vec::new();
@@ -226,6 +263,7 @@ impl LiveSite {
             return Err(Error::Content(problems));
         }
 
+        pipeline::stage_done("validation", validation_started);
         let enrich_started = std::time::Instant::now();
         let mut summaries_changed = Vec::new();
         let mut departements = Vec::new();
@@ -242,7 +280,12 @@ impl LiveSite {
             lists.extend(enrich::replace_place(&mut self.site, i, place));
         }
 
-        let renderer = Renderer::with_templates(&self.site, self.tera.clone(), self.preminified, &self.options.render)?;
+        match std::sync::Arc::get_mut(&mut self.cards) {
+            Some(cards) => summaries_changed.iter().for_each(|&i| cards.forget(i)),
+            None => self.cards = std::sync::Arc::new(render::Cards::new(self.site.places.len())),
+        }
+        let renderer = Renderer::with_templates(&self.site, self.tera.clone(), self.preminified, &self.options.render)?
+            .with_cards(self.cards.clone());
         let keys = pipeline::timed("liste des pages", || render::page_keys(&self.site, self.charts));
         if keys != self.keys {
             // A page appears or disappears (a first place offering a service…).
@@ -271,26 +314,51 @@ impl LiveSite {
 
         let dirty_keys: Vec<PageKey> = dirty.iter().map(|&d| self.keys[d]).collect();
         let output = self.options.output_dir();
-        let memory = pipeline::MemorySink::default();
-        let rendered = pipeline::timed("pages", || pipeline::render_pages(&renderer, &dirty_keys, &memory, true))?;
         // The open data lists every place; the search index only those of
         // the place's département.
         departements.sort_unstable();
         departements.dedup();
-        let data = pipeline::timed("données", || -> Result<_, Error> {
-            for (i, _) in &edits {
-                self.rows[*i] = crate::export::rows_of(&self.site, *i)?;
+        let mut rows_changed = false;
+        for (i, _) in &edits {
+            let rows = crate::export::rows_of(&self.site, *i)?;
+            if rows != self.rows[*i] {
+                self.rows[*i] = rows;
+                rows_changed = true;
             }
-            let mut data = crate::export::open_data_from_rows(&self.rows)?;
-            for d in departements {
-                data.push(crate::search::departement_file(&self.site, d)?);
-            }
-            Ok(data)
-        })?;
-        let mut files = memory.into_files();
-        files.extend(data);
+        }
+        // The open data files are the largest: written straight from every
+        // place's rows (only if the place's rows changed), while the pages
+        // are rendered and written.
+        let site = &self.site;
+        let manifest = &mut self.manifest;
+        let (pages, open_data) = rayon::join(
+            || -> Result<_, Error> {
+                let memory = pipeline::MemorySink::default();
+                let rendered =
+                    pipeline::timed("pages", || pipeline::render_pages(&renderer, &dirty_keys, &memory, true))?;
+                let mut files = memory.into_files();
+                for d in departements {
+                    files.push(crate::search::departement_file(site, d)?);
+                }
+                let written = pipeline::timed("écriture", || write_changed(manifest, &InPlace(&output), files))?;
+                Ok((rendered, written))
+            },
+            || -> Result<usize, Error> {
+                if !rows_changed {
+                    return Ok(0);
+                }
+                pipeline::timed("données ouvertes", || {
+                    use rayon::prelude::*;
+                    crate::export::open_data_pieces(&self.rows)?
+                        .par_iter()
+                        .map(|(path, pieces)| crate::write::replace_file_with_pieces(&output.join(path), pieces).map(|()| 1))
+                        .sum()
+                })
+            },
+        );
         drop(renderer);
-        let written = pipeline::timed("écriture", || write_changed(&mut self.manifest, &InPlace(&output), files))?;
+        let (rendered, written) = pages?;
+        let written = written + open_data?;
         self.update_graph(&dirty, rendered.into_iter().map(|(_, _, r)| r).collect());
 
         let edited: Vec<&Path> = edits.iter().map(|(_, f)| f.path.as_path()).collect();
@@ -337,28 +405,9 @@ impl LiveSite {
 
     /// Replaces the reads of the pages rendered again.
     fn update_graph(&mut self, pages: &[usize], reads: Vec<Reads>) {
-        let changed: std::collections::HashSet<usize> = pages.iter().copied().collect();
-        for list in self.graph.by_summary.values_mut() {
-            list.retain(|p| !changed.contains(p));
-        }
-        for list in self.graph.by_list.values_mut() {
-            list.retain(|p| !changed.contains(p));
-        }
-        self.graph.everything.retain(|p| !changed.contains(p));
-        self.graph.all_fields.retain(|p| !changed.contains(p));
         for (&page, r) in pages.iter().zip(reads) {
-            for p in r.summaries {
-                self.graph.by_summary.entry(p).or_default().push(page);
-            }
-            for l in r.lists {
-                self.graph.by_list.entry(l).or_default().push(page);
-            }
-            if r.everything {
-                self.graph.everything.push(page);
-            }
-            if r.all_fields {
-                self.graph.all_fields.push(page);
-            }
+            self.graph.remove(page);
+            self.graph.add(page, r);
         }
     }
 }

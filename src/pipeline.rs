@@ -192,7 +192,8 @@ pub fn render_all(
         || timed("pages", || render_pages(&renderer, &keys, sink, false)),
         || -> Result<Manifest, Error> {
             timed("données", || {
-                data_files(site, renderer.dashboard())?
+                let rows = crate::export::place_rows(site)?;
+                data_files(site, renderer.dashboard(), &rows)?
                     .into_iter()
                     .map(|f| put(sink, f.path, &f.bytes))
                     .collect()
@@ -217,11 +218,12 @@ pub fn render_all(
 pub fn render_all_but_pages(
     site: &Site,
     dashboard: &crate::dashboard::Dashboard,
+    rows: &[crate::export::PlaceRows],
     theme: &Theme,
     root: &Path,
     sink: &dyn Sink,
 ) -> Result<Manifest, Error> {
-    let mut manifest: Manifest = data_files(site, dashboard)?
+    let mut manifest: Manifest = data_files(site, dashboard, rows)?
         .into_iter()
         .map(|f| put(sink, f.path, &f.bytes))
         .collect::<Result<_, Error>>()?;
@@ -301,9 +303,13 @@ impl KindTimes {
 }
 
 /// The open data, the search indexes and the dashboard's figures.
-pub fn data_files(site: &Site, dashboard: &crate::dashboard::Dashboard) -> Result<Vec<OutputFile>, Error> {
+pub fn data_files(
+    site: &Site,
+    dashboard: &crate::dashboard::Dashboard,
+    rows: &[crate::export::PlaceRows],
+) -> Result<Vec<OutputFile>, Error> {
     let (files, dashboard) = rayon::join(
-        || place_data_files(site),
+        || place_data_files(site, rows),
         || crate::dashboard::csv_files(site, &dashboard.coverage),
     );
     let mut files = files?;
@@ -312,10 +318,10 @@ pub fn data_files(site: &Site, dashboard: &crate::dashboard::Dashboard) -> Resul
     Ok(files)
 }
 
-/// The open data and the search indexes: what one place's edit changes at once.
-pub fn place_data_files(site: &Site) -> Result<Vec<OutputFile>, Error> {
+/// The open data (from every place's `rows`) and the search indexes.
+pub fn place_data_files(site: &Site, rows: &[crate::export::PlaceRows]) -> Result<Vec<OutputFile>, Error> {
     let (open_data, search) = rayon::join(
-        || crate::export::open_data_files(site),
+        || crate::export::open_data_from_rows(rows),
         || crate::search::search_files(site),
     );
     let mut files = open_data?;

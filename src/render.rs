@@ -436,8 +436,31 @@ pub struct Renderer<'a> {
     typologie: &'static schema::Vocabulary,
     /// Computed once, on first use, by whichever thread needs it first.
     dashboard: std::sync::OnceLock<crate::dashboard::Dashboard>,
-    /// Each place's card, per heading level, rendered on first use.
-    cards: [Vec<std::sync::OnceLock<std::sync::Arc<str>>>; 2],
+    cards: std::sync::Arc<Cards>,
+}
+
+/// Each place's card, per heading level, rendered on first use. `serve`
+/// keeps them from one edit to the next, forgetting those of the places
+/// whose summary changed.
+pub struct Cards([Vec<std::sync::OnceLock<std::sync::Arc<str>>>; 2]);
+
+impl Cards {
+    pub fn new(places: usize) -> Cards {
+        let empty = || (0..places).map(|_| std::sync::OnceLock::new()).collect();
+        Cards([empty(), empty()])
+    }
+
+    pub fn forget(&mut self, place: usize) {
+        for level in &mut self.0 {
+            if let Some(card) = level.get_mut(place) {
+                card.take();
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.0[0].len()
+    }
 }
 
 impl<'a> Renderer<'a> {
@@ -521,11 +544,21 @@ impl<'a> Renderer<'a> {
             typologie: schema::vocabulary("typologie")
                 .ok_or_else(|| Error::Internal("vocabulaire typologie absent".into()))?,
             dashboard: std::sync::OnceLock::new(),
-            cards: [
-                (0..site.places.len()).map(|_| std::sync::OnceLock::new()).collect(),
-                (0..site.places.len()).map(|_| std::sync::OnceLock::new()).collect(),
-            ],
+            cards: std::sync::Arc::new(Cards::new(site.places.len())),
         })
+    }
+
+    /// Reuses the cards of an earlier renderer of the same site and theme.
+    pub fn with_cards(mut self, cards: std::sync::Arc<Cards>) -> Renderer<'a> {
+        if cards.len() == self.site.places.len() {
+            self.cards = cards;
+        }
+        self
+    }
+
+    /// The cards rendered so far, to hand to the next renderer.
+    pub fn card_cache(&self) -> std::sync::Arc<Cards> {
+        self.cards.clone()
     }
 
     /// The network dashboard, computed on first use.
@@ -613,7 +646,7 @@ impl<'a> Renderer<'a> {
     /// A place's card on a list; `distance` for lists of nearest places.
     fn card(&self, index: usize, heading: Heading, distance: Option<f64>, reads: &mut Reads) -> Result<PlaceCard, Error> {
         reads.summary(index);
-        let cache = &self.cards[heading as usize][index];
+        let cache = &self.cards.0[heading as usize][index];
         let carte = match cache.get() {
             Some(html) => html.clone(),
             None => {

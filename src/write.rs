@@ -7,6 +7,8 @@
 
 use crate::error::Error;
 use crate::render::OutputFile;
+use std::borrow::Cow;
+use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 const STAGING_PREFIX: &str = ".annuaire-construction-";
@@ -83,6 +85,55 @@ impl Staging {
     }
 }
 
+/// Replaces the file at `path` with new content, atomically: a reader sees
+/// the old file or the new one, never half of it (`serve` writes into the
+/// folder being served).
+pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    replace_file_with_pieces(path, &[Cow::Borrowed(bytes)])
+}
+
+/// [`replace_file`] with content given as pieces, written in order without
+/// being joined in memory first (the open data of a large site).
+pub fn replace_file_with_pieces(path: &Path, pieces: &[Cow<'_, [u8]>]) -> Result<(), Error> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    // Beside the file, named after all of it: `lieux.csv` and `lieux.json`
+    // may be replaced at the same time.
+    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+    tmp_name.push(".annuaire-tmp");
+    let tmp = path.with_file_name(tmp_name);
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&tmp)?;
+        write_all_vectored(&mut file, pieces)
+    };
+    write().map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Writes every piece in order, many per system call and without copying
+/// them together first.
+fn write_all_vectored(file: &mut std::fs::File, pieces: &[Cow<'_, [u8]>]) -> std::io::Result<()> {
+    // Below the kernel's limit on slices per call (IOV_MAX, 1024 on Linux).
+    const BATCH: usize = 512;
+    for batch in pieces.chunks(BATCH) {
+        let mut slices: Vec<std::io::IoSlice<'_>> = batch
+            .iter()
+            .filter(|p| !p.is_empty())
+            .map(|p| std::io::IoSlice::new(p))
+            .collect();
+        let mut rest = &mut slices[..];
+        while !rest.is_empty() {
+            let n = file.write_vectored(rest)?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            std::io::IoSlice::advance_slices(&mut rest, n);
+        }
+    }
+    Ok(())
+}
+
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
@@ -156,6 +207,29 @@ mod tests {
             path: path.into(),
             bytes: text.as_bytes().to_vec(),
         }
+    }
+
+    #[test]
+    fn a_file_written_in_pieces_is_their_concatenation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("donnees").join("lieux.csv");
+        // More pieces than one system call takes, some empty, some large.
+        let pieces: Vec<Cow<'_, [u8]>> = (0..2000u32)
+            .map(|i| match i % 3 {
+                0 => Cow::Owned(Vec::new()),
+                1 => Cow::Owned(format!("ligne {i}\n").into_bytes()),
+                _ => Cow::Owned(vec![b'a' + (i % 26) as u8; (i as usize * 37) % 5000]),
+            })
+            .collect();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "ancien contenu").unwrap();
+        replace_file_with_pieces(&path, &pieces).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), pieces.concat());
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("lieux.csv")], "no temporary file left");
     }
 
     #[test]
