@@ -141,11 +141,21 @@ pub fn validate_site(root: &Path, base_url: Option<&str>) -> Result<Validated, E
 /// Where rendered files go: the staging folder of a build, or memory.
 pub trait Sink: Sync {
     fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Error>;
+
+    /// A file given as pieces, in order (the open data: hundreds of
+    /// megabytes nationally, never joined in memory when writing to disk).
+    fn put_pieces(&self, path: &str, pieces: &[std::borrow::Cow<'_, [u8]>]) -> Result<(), Error> {
+        self.put(path, &pieces.concat())
+    }
 }
 
 impl Sink for crate::write::Staging {
     fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Error> {
         crate::write::Staging::put(self, path, bytes)
+    }
+
+    fn put_pieces(&self, path: &str, pieces: &[std::borrow::Cow<'_, [u8]>]) -> Result<(), Error> {
+        crate::write::Staging::put_pieces(self, path, pieces)
     }
 }
 
@@ -193,10 +203,7 @@ pub fn render_all(
         || -> Result<Manifest, Error> {
             timed("données", || {
                 let rows = crate::export::place_rows(site)?;
-                data_files(site, renderer.dashboard(), &rows)?
-                    .into_iter()
-                    .map(|f| put(sink, f.path, &f.bytes))
-                    .collect()
+                write_data_files(site, renderer.dashboard(), &rows, sink)
             })
         },
     );
@@ -223,10 +230,7 @@ pub fn render_all_but_pages(
     root: &Path,
     sink: &dyn Sink,
 ) -> Result<Manifest, Error> {
-    let mut manifest: Manifest = data_files(site, dashboard, rows)?
-        .into_iter()
-        .map(|f| put(sink, f.path, &f.bytes))
-        .collect::<Result<_, Error>>()?;
+    let mut manifest = write_data_files(site, dashboard, rows, sink)?;
     manifest.extend(static_files(theme, root, sink)?);
     Ok(manifest)
 }
@@ -236,6 +240,17 @@ pub fn put(sink: &dyn Sink, path: String, bytes: &[u8]) -> Result<(String, u64),
     sink.put(&path, bytes)?;
     let hash = hash_file(&path, bytes);
     Ok((path, hash))
+}
+
+/// Writes one file given as pieces; returns its path and hash (the hash of
+/// the pieces joined).
+fn put_pieces(sink: &dyn Sink, path: &str, pieces: &[std::borrow::Cow<'_, [u8]>]) -> Result<(String, u64), Error> {
+    sink.put_pieces(path, pieces)?;
+    let mut hasher = ContentHasher::new(pieces.iter().map(|p| p.len()).sum());
+    for piece in pieces {
+        hasher.update(piece);
+    }
+    Ok((path.to_string(), mix(hash_bytes(path.as_bytes()), hasher.finish())))
 }
 
 /// Renders `keys` in parallel into `sink`: path, hash and (if `record`)
@@ -302,31 +317,38 @@ impl KindTimes {
     }
 }
 
-/// The open data, the search indexes and the dashboard's figures.
-pub fn data_files(
+/// Writes the open data (from every place's `rows`), the search indexes
+/// and the dashboard's figures; returns what was written.
+pub fn write_data_files(
     site: &Site,
     dashboard: &crate::dashboard::Dashboard,
     rows: &[crate::export::PlaceRows],
-) -> Result<Vec<OutputFile>, Error> {
-    let (files, dashboard) = rayon::join(
-        || place_data_files(site, rows),
-        || crate::dashboard::csv_files(site, &dashboard.coverage),
+    sink: &dyn Sink,
+) -> Result<Manifest, Error> {
+    use rayon::prelude::*;
+    let (open_data, others) = rayon::join(
+        || -> Result<Manifest, Error> {
+            crate::export::open_data_pieces(rows)?
+                .par_iter()
+                .map(|(path, pieces)| put_pieces(sink, path, pieces))
+                .collect()
+        },
+        || -> Result<Manifest, Error> {
+            let (search, figures) = rayon::join(
+                || crate::search::search_files(site),
+                // The network dashboard's figures, for the département's own reports.
+                || crate::dashboard::csv_files(site, &dashboard.coverage),
+            );
+            search?
+                .into_iter()
+                .chain(figures?)
+                .map(|f| put(sink, f.path, &f.bytes))
+                .collect()
+        },
     );
-    let mut files = files?;
-    // The network dashboard's figures, for the département's own reports.
-    files.extend(dashboard?);
-    Ok(files)
-}
-
-/// The open data (from every place's `rows`) and the search indexes.
-pub fn place_data_files(site: &Site, rows: &[crate::export::PlaceRows]) -> Result<Vec<OutputFile>, Error> {
-    let (open_data, search) = rayon::join(
-        || crate::export::open_data_from_rows(rows),
-        || crate::search::search_files(site),
-    );
-    let mut files = open_data?;
-    files.extend(search?);
-    Ok(files)
+    let mut manifest = open_data?;
+    manifest.extend(others?);
+    Ok(manifest)
 }
 
 /// The theme's static files, then the site's own, which replace them.
@@ -367,16 +389,55 @@ fn mix(a: u64, b: u64) -> u64 {
 /// A fast non-cryptographic hash, eight bytes at a time: it only has to
 /// notice that a file changed, for the offline cache's version.
 pub fn hash_bytes(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0x243f_6a88_85a3_08d3 ^ bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        hash = mix(hash, u64::from_le_bytes(word));
+    let mut hasher = ContentHasher::new(bytes.len());
+    hasher.update(bytes);
+    hasher.finish()
+}
+
+/// [`hash_bytes`] of content given in pieces of any sizes, of `len` bytes in all.
+struct ContentHasher {
+    hash: u64,
+    /// Bytes of a word not complete yet.
+    pending: [u8; 8],
+    pending_len: usize,
+}
+
+impl ContentHasher {
+    fn new(len: usize) -> ContentHasher {
+        ContentHasher {
+            hash: 0x243f_6a88_85a3_08d3 ^ len as u64,
+            pending: [0; 8],
+            pending_len: 0,
+        }
     }
-    let mut last = [0u8; 8];
-    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    mix(hash, u64::from_le_bytes(last))
+
+    fn update(&mut self, mut bytes: &[u8]) {
+        if self.pending_len > 0 {
+            let take = (8 - self.pending_len).min(bytes.len());
+            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&bytes[..take]);
+            self.pending_len += take;
+            bytes = &bytes[take..];
+            if self.pending_len < 8 {
+                return;
+            }
+            self.hash = mix(self.hash, u64::from_le_bytes(self.pending));
+            self.pending_len = 0;
+        }
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.hash = mix(self.hash, u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        self.pending[..rest.len()].copy_from_slice(rest);
+        self.pending_len = rest.len();
+    }
+
+    fn finish(mut self) -> u64 {
+        self.pending[self.pending_len..].fill(0);
+        mix(self.hash, u64::from_le_bytes(self.pending))
+    }
 }
 
 /// The site's own `static/` folder (logo, documents), copied under `static/`.
@@ -492,3 +553,27 @@ pub fn place_page_from_bytes(bytes: &[u8]) -> Result<String, Vec<Diagnostic>> {
 }
 
 const PREVIEW_CONFIG: &str = "titre: Essai\nediteur: Essai\nurl_de_base: https://exemple.fr/\ndepartements: [\"64\"]\ncontact:\n  nom: Essai\n  courriel: essai@exemple.fr\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashing_in_pieces_gives_the_hash_of_the_whole() {
+        let bytes: Vec<u8> = (0..1000u32).map(|i| (i * 7 + i / 13) as u8).collect();
+        for len in [0, 1, 7, 8, 9, 63, 64, 1000] {
+            let whole = &bytes[..len];
+            for cuts in [vec![], vec![1], vec![3, 5], vec![8, 9, 10], vec![2, 2, 40, 41, 500]] {
+                let mut hasher = ContentHasher::new(len);
+                let mut start = 0;
+                for cut in cuts.into_iter().filter(|&c| c <= len) {
+                    hasher.update(&whole[start..cut]);
+                    start = cut;
+                }
+                hasher.update(&whole[start..]);
+                assert_eq!(hasher.finish(), hash_bytes(whole), "{len} bytes");
+            }
+        }
+        assert_ne!(hash_bytes(b"a"), hash_bytes(b"a\0"), "the length counts");
+    }
+}

@@ -77,6 +77,17 @@ impl Staging {
         }
     }
 
+    /// [`Staging::put`] of a file given as pieces.
+    pub fn put_pieces(&self, path: &str, pieces: &[Cow<'_, [u8]>]) -> Result<(), Error> {
+        let rel = safe_relative(path).ok_or_else(|| Error::Internal(format!("chemin de sortie refusé : {path}")))?;
+        let full = self.dir.join(&rel);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        let mut file = std::fs::File::create(&full).map_err(|e| Error::io(&full, e))?;
+        write_all_vectored(&mut file, pieces).map_err(|e| Error::io(&full, e))
+    }
+
     pub fn commit(mut self) -> Result<(), Error> {
         pause_for_tests();
         swap_in(&self.dir, &self.output, &self.parent, &self.name)?;
