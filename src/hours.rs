@@ -129,6 +129,24 @@ pub struct BrowserSchedule {
 /// Parse and validate a `horaires` value in OpenStreetMap `opening_hours` syntax.
 ///
 /// Surrounding whitespace is ignored. Never panics.
+/// Whether hours only name weekdays, times and public holidays (« Mo-Fr
+/// 09:00-12:00,14:00-17:00; Sa 09:00-12:00; PH off »): then weeks only
+/// differ around public holidays.
+fn is_weekly(text: &str) -> bool {
+    const WORDS: [&str; 11] = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su", "PH", "off", "closed", "open"];
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c.is_ascii_digit() || matches!(c, ':' | '-' | ',' | ';' | ' ') {
+            rest = &rest[1..];
+        } else if let Some(word) = WORDS.iter().find(|w| rest.starts_with(**w)) {
+            rest = &rest[word.len()..];
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
 pub fn parse(text: &str) -> Result<Hours, HoursError> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
@@ -239,12 +257,33 @@ impl Hours {
     /// ones), and the dates whose slots differ (public holidays, seasons).
     /// Slots are minutes since midnight, end excluded.
     pub fn browser_schedule(&self, from: NaiveDate, days: u32) -> BrowserSchedule {
+        self.browser_schedule_from_days(from, days, is_weekly(&self.text))
+    }
+
+    /// `weekly`: the hours only name weekdays, times and public holidays,
+    /// so a day away from public holidays is the same as seven days before:
+    /// only the first week and the holidays are evaluated (a year of days
+    /// per distinct text was most of a département's build).
+    fn browser_schedule_from_days(&self, from: NaiveDate, days: u32, weekly: bool) -> BrowserSchedule {
         let days = days.min(MAX_INTERVAL_DAYS);
         let mut by_date: Vec<(NaiveDate, Vec<[u16; 2]>)> = Vec::with_capacity(days as usize);
         for i in 0..u64::from(days) {
             let Some(date) = from.checked_add_days(Days::new(i)) else {
                 break;
             };
+            // Public holidays (and the day after, for overnight slots)
+            // may differ from their weekday: those are evaluated.
+            let near_holiday = |d: NaiveDate| {
+                is_public_holiday(d) || d.pred_opt().is_some_and(is_public_holiday)
+            };
+            if weekly && i >= 7 {
+                let (week_before, slots) = &by_date[i as usize - 7];
+                if !near_holiday(date) && !near_holiday(*week_before) {
+                    let same = slots.clone();
+                    by_date.push((date, same));
+                    continue;
+                }
+            }
             let slots = guarded(|| {
                 let mut spans: Vec<(u16, u16)> = Vec::new();
                 for range in self.with_holidays.schedule_at(date) {
@@ -1004,6 +1043,47 @@ fn suggest(text: &str, tokens: &[Token], folded: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weekly_hours_are_recognised_and_give_the_same_year() {
+        let weekly = [
+            "Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:00-12:00",
+            "Mo,We,Fr 08:30-12:30",
+            "Tu-Sa 10:00-18:00; Th off",
+            "Mo-Su 22:00-02:00",
+            "Mo-Fr 09:00-17:00; We closed",
+            "Mo-Fr 09:00-17:00; PH off",
+            "Mo-Sa 22:00-02:00; PH off",
+            "Mo-Fr 09:00-12:00; PH 10:00-11:00",
+        ];
+        let not_weekly = [
+            "24/7",
+            "Mo-Fr 09:00-17:00; SH off",
+            "Jan-Jun Mo 10:00-12:00",
+            "Mo[1] 09:00-12:00",
+            "Mo-Fr 09:00-17:00 \"sur rendez-vous\"",
+            "week 1-20 Tu 10:00-12:00",
+            "Sa 10:00+",
+        ];
+        for text in weekly {
+            assert!(is_weekly(text), "{text}");
+        }
+        for text in not_weekly {
+            assert!(!is_weekly(text), "{text}");
+        }
+        // Starting in a week of public holidays (1 and 8 May, Christmas).
+        for (y, m, d) in [(2026, 4, 27), (2026, 12, 21), (2027, 2, 26)] {
+            let from = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            for text in weekly {
+                let h = parse(text).unwrap();
+                assert_eq!(
+                    h.browser_schedule_from_days(from, 366, true),
+                    h.browser_schedule_from_days(from, 366, false),
+                    "{text} from {from}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn browser_schedule_has_the_usual_week_and_holiday_exceptions() {
