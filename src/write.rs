@@ -63,6 +63,20 @@ impl Staging {
     pub fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Error> {
         let rel = safe_relative(path).ok_or_else(|| Error::Internal(format!("chemin de sortie refusé : {path}")))?;
         let full = self.dir.join(&rel);
+        // Nearly every page is `<folder>/index.html` in a folder of its own:
+        // making the folder first spares a failed open per page.
+        if rel.ends_with("index.html")
+            && let Some(parent) = full.parent()
+            && parent != self.dir
+        {
+            match std::fs::create_dir(parent) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                // Its parent is missing too: the fallback below makes both.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(parent, e)),
+            }
+        }
         match std::fs::write(&full, bytes) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
