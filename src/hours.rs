@@ -273,9 +273,7 @@ impl Hours {
             };
             // Public holidays (and the day after, for overnight slots)
             // may differ from their weekday: those are evaluated.
-            let near_holiday = |d: NaiveDate| {
-                is_public_holiday(d) || d.pred_opt().is_some_and(is_public_holiday)
-            };
+            let near_holiday = |d: NaiveDate| is_public_holiday(d) || d.pred_opt().is_some_and(is_public_holiday);
             if weekly && i >= 7 {
                 let (week_before, slots) = &by_date[i as usize - 7];
                 if !near_holiday(date) && !near_holiday(*week_before) {

@@ -151,8 +151,14 @@ impl LiveSite {
                 let renderer = Renderer::with_templates(&site, tera.clone(), compiled.preminified, &options.render)?;
                 let keys = renderer.page_keys();
                 let pages = pipeline::render_pages(&renderer, &keys, &staging, true)?;
-                let rest =
-                    pipeline::render_all_but_pages(&site, renderer.dashboard(), &rows, &theme, &options.root, &staging)?;
+                let rest = pipeline::render_all_but_pages(
+                    &site,
+                    renderer.dashboard(),
+                    &rows,
+                    &theme,
+                    &options.root,
+                    &staging,
+                )?;
                 let mut manifest = Manifest::new();
                 let mut reads = Vec::with_capacity(pages.len());
                 for (path, hash, r) in pages {
@@ -334,8 +340,9 @@ impl LiveSite {
         let (pages, open_data) = rayon::join(
             || -> Result<_, Error> {
                 let memory = pipeline::MemorySink::default();
-                let rendered =
-                    pipeline::timed("pages", || pipeline::render_pages(&renderer, &dirty_keys, &memory, true))?;
+                let rendered = pipeline::timed("pages", || {
+                    pipeline::render_pages(&renderer, &dirty_keys, &memory, true)
+                })?;
                 let mut files = memory.into_files();
                 for d in departements {
                     files.push(crate::search::departement_file(site, d)?);
@@ -351,7 +358,9 @@ impl LiveSite {
                     use rayon::prelude::*;
                     crate::export::open_data_pieces(&self.rows)?
                         .par_iter()
-                        .map(|(path, pieces)| crate::write::replace_file_with_pieces(&output.join(path), pieces).map(|()| 1))
+                        .map(|(path, pieces)| {
+                            crate::write::replace_file_with_pieces(&output.join(path), pieces).map(|()| 1)
+                        })
                         .sum()
                 })
             },

@@ -481,7 +481,9 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
         let (site, warnings) = prepare(&options.root, options.base_url.as_deref())?;
         let theme = Theme::load(&options.root, &site.config.theme)?;
         let staging = crate::write::Staging::create(&options.output_dir())?;
-        let manifest = timed("rendu", || render_all(&site, &theme, &options.root, &options.render, &staging))?;
+        let manifest = timed("rendu", || {
+            render_all(&site, &theme, &options.root, &options.render, &staging)
+        })?;
         timed("échange", || staging.commit())?;
         Ok(Report {
             diagnostics: warnings,

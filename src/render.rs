@@ -644,7 +644,13 @@ impl<'a> Renderer<'a> {
     }
 
     /// A place's card on a list; `distance` for lists of nearest places.
-    fn card(&self, index: usize, heading: Heading, distance: Option<f64>, reads: &mut Reads) -> Result<PlaceCard, Error> {
+    fn card(
+        &self,
+        index: usize,
+        heading: Heading,
+        distance: Option<f64>,
+        reads: &mut Reads,
+    ) -> Result<PlaceCard, Error> {
         reads.summary(index);
         let cache = &self.cards.0[heading as usize][index];
         let carte = match cache.get() {
@@ -952,7 +958,8 @@ impl<'a> Renderer<'a> {
                 "index.html"
             }
             PageKey::AllPlaces => {
-                let (groups, by_departement) = self.place_groups(reads, |i| self.card(i, Heading::H3, None, &mut Reads::default()))?;
+                let (groups, by_departement) =
+                    self.place_groups(reads, |i| self.card(i, Heading::H3, None, &mut Reads::default()))?;
                 c.insert("groups", &groups);
                 c.insert("par_departement", &by_departement);
                 c.insert("services", &self.all_service_rows(reads));

@@ -254,7 +254,11 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("lieux.csv")], "no temporary file left");
+        assert_eq!(
+            names,
+            vec![std::ffi::OsString::from("lieux.csv")],
+            "no temporary file left"
+        );
     }
 
     #[test]
