@@ -3,7 +3,6 @@
 
 use crate::enrich::Site;
 use crate::error::Error;
-use crate::render::OutputFile;
 use crate::schema;
 use crate::urls;
 use std::borrow::Cow;
@@ -172,10 +171,6 @@ fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-pub fn open_data_files(site: &Site) -> Result<Vec<OutputFile>, Error> {
-    open_data_from_rows(&place_rows(site)?)
-}
-
 /// An output file as the pieces it is made of, in order.
 pub type Pieces<'a> = (&'static str, Vec<Cow<'a, [u8]>>);
 
@@ -186,15 +181,4 @@ pub fn open_data_pieces(rows: &[PlaceRows]) -> Result<[Pieces<'_>; 3], Error> {
         ("donnees/lieux.json", json_pieces(rows)),
         ("donnees/lieux.geojson", geojson_pieces(rows)?),
     ])
-}
-
-/// The three files, from every place's rows.
-pub fn open_data_from_rows(rows: &[PlaceRows]) -> Result<Vec<OutputFile>, Error> {
-    Ok(open_data_pieces(rows)?
-        .into_iter()
-        .map(|(path, pieces)| OutputFile {
-            path: path.to_string(),
-            bytes: pieces.concat(),
-        })
-        .collect())
 }

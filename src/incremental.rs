@@ -9,9 +9,12 @@
 //! 2. replaces the place in the site model, and recomputes only the lists
 //!    it can enter or leave ([`enrich::replace_place`]);
 //! 3. renders the pages whose reads meet what changed: the place's page,
-//!    the pages summing it up if its summary changed, the pages showing a
-//!    changed list, and the open data and search files;
-//! 4. writes only the files whose bytes changed;
+//!    the pages summing it up if its summary changed (their cards of the
+//!    place are rendered again), the pages showing a changed list, and the
+//!    search index of its département;
+//! 4. writes only the pages and indexes whose bytes changed, and, if the
+//!    place's rows in the open data changed, the three open data files,
+//!    straight from every place's rows;
 //! 5. then, apart, the network dashboard, which measures every commune's
 //!    distance to every service ([`LiveSite::refresh_dashboard`]).
 //!
@@ -53,6 +56,9 @@ pub struct LiveSite {
     warnings: Vec<Diagnostic>,
     keys: Vec<PageKey>,
     graph: Graph,
+    /// Hash of each file written, to write only what changed; the open
+    /// data files follow `rows` instead (hashing them would cost as much as
+    /// writing them).
     manifest: Manifest,
 }
 
@@ -208,11 +214,7 @@ impl LiveSite {
     fn apply_changes(&mut self, changed: &[PathBuf]) -> Result<(Outcome, Vec<Diagnostic>), Error> {
         match self.edits(changed)? {
             Some(edits) => self.apply_edits(edits),
-            None => {
-                let (fresh, warnings) = LiveSite::build(&self.options)?;
-                *self = fresh;
-                Ok((Outcome::Full, warnings))
-            }
+            None => self.full(),
         }
     }
 
@@ -264,12 +266,12 @@ impl LiveSite {
                 None => {}
             }
         }
+        pipeline::stage_done("validation", validation_started);
         if problems.iter().any(Diagnostic::is_error) {
             diagnostics::sort(&mut problems);
             return Err(Error::Content(problems));
         }
 
-        pipeline::stage_done("validation", validation_started);
         let enrich_started = std::time::Instant::now();
         let mut summaries_changed = Vec::new();
         let mut departements = Vec::new();

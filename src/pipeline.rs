@@ -246,11 +246,7 @@ pub fn put(sink: &dyn Sink, path: String, bytes: &[u8]) -> Result<(String, u64),
 /// the pieces joined).
 fn put_pieces(sink: &dyn Sink, path: &str, pieces: &[std::borrow::Cow<'_, [u8]>]) -> Result<(String, u64), Error> {
     sink.put_pieces(path, pieces)?;
-    let mut hasher = ContentHasher::new(pieces.iter().map(|p| p.len()).sum());
-    for piece in pieces {
-        hasher.update(piece);
-    }
-    Ok((path.to_string(), mix(hash_bytes(path.as_bytes()), hasher.finish())))
+    Ok((path.to_string(), hash_file_pieces(path, pieces)))
 }
 
 /// Renders `keys` in parallel into `sink`: path, hash and (if `record`)
@@ -378,7 +374,16 @@ pub fn content_version(manifest: &Manifest) -> String {
 }
 
 pub fn hash_file(path: &str, bytes: &[u8]) -> u64 {
-    mix(hash_bytes(path.as_bytes()), hash_bytes(bytes))
+    hash_file_pieces(path, &[std::borrow::Cow::Borrowed(bytes)])
+}
+
+/// [`hash_file`] of a file given as pieces: the hash of the pieces joined.
+fn hash_file_pieces(path: &str, pieces: &[std::borrow::Cow<'_, [u8]>]) -> u64 {
+    let mut hasher = ContentHasher::new(pieces.iter().map(|p| p.len()).sum());
+    for piece in pieces {
+        hasher.update(piece);
+    }
+    mix(hash_bytes(path.as_bytes()), hasher.finish())
 }
 
 fn mix(a: u64, b: u64) -> u64 {

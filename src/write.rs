@@ -61,42 +61,16 @@ impl Staging {
 
     /// Writes one file; a later `put` of the same path replaces it.
     pub fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Error> {
-        let rel = safe_relative(path).ok_or_else(|| Error::Internal(format!("chemin de sortie refusé : {path}")))?;
-        let full = self.dir.join(&rel);
-        // Nearly every page is `<folder>/index.html` in a folder of its own:
-        // making the folder first spares a failed open per page.
-        if rel.ends_with("index.html")
-            && let Some(parent) = full.parent()
-            && parent != self.dir
-        {
-            match std::fs::create_dir(parent) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                // Its parent is missing too: the fallback below makes both.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io(parent, e)),
-            }
-        }
-        match std::fs::write(&full, bytes) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                // Its folder does not exist yet: one `mkdir -p` per new folder,
-                // not one per file.
-                if let Some(parent) = full.parent() {
-                    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-                }
-                std::fs::write(&full, bytes).map_err(|e| Error::io(&full, e))
-            }
-            Err(e) => Err(Error::io(&full, e)),
-        }
+        self.put_pieces(path, &[Cow::Borrowed(bytes)])
     }
 
-    /// [`Staging::put`] of a file given as pieces.
+    /// [`Staging::put`] of a file given as pieces, written in order without
+    /// being joined in memory first.
     pub fn put_pieces(&self, path: &str, pieces: &[Cow<'_, [u8]>]) -> Result<(), Error> {
         let rel = safe_relative(path).ok_or_else(|| Error::Internal(format!("chemin de sortie refusé : {path}")))?;
         let full = self.dir.join(&rel);
         if let Some(parent) = full.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            make_folder(parent)?;
         }
         let mut file = std::fs::File::create(&full).map_err(|e| Error::io(&full, e))?;
         write_all_vectored(&mut file, pieces).map_err(|e| Error::io(&full, e))
@@ -121,7 +95,7 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 /// being joined in memory first (the open data of a large site).
 pub fn replace_file_with_pieces(path: &Path, pieces: &[Cow<'_, [u8]>]) -> Result<(), Error> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        make_folder(parent)?;
     }
     // Beside the file, named after all of it: `lieux.csv` and `lieux.json`
     // may be replaced at the same time.
@@ -134,6 +108,21 @@ pub fn replace_file_with_pieces(path: &Path, pieces: &[Cow<'_, [u8]>]) -> Result
     };
     write().map_err(|e| Error::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Makes `folder` if it does not exist yet. Nearly every page is
+/// `<folder>/index.html` in a folder of its own: one `mkdir` first is cheaper
+/// than a failed open followed by `mkdir -p`.
+fn make_folder(folder: &Path) -> Result<(), Error> {
+    match std::fs::create_dir(folder) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        // Its parent is missing too.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))
+        }
+        Err(e) => Err(Error::io(folder, e)),
+    }
 }
 
 /// Writes every piece in order, many per system call and without copying

@@ -56,9 +56,12 @@ fn assert_same_as_full_build(live_output: &Path, root: &Path, scratch: &Path, wh
 
 #[test]
 fn every_kind_of_edit_gives_what_a_full_build_gives() {
-    let (dir, root) = site_copy_of_demo();
-    let out = dir.path().join("public");
-    let (mut live, _) = LiveSite::build(&options(&root, out.clone())).unwrap();
+    let Demo {
+        dir,
+        root,
+        out,
+        mut live,
+    } = Demo::built();
     let place = root.join("content/lieux/ciapa-pau.md");
     let other = root.join("content/lieux/cyberbase-bayonne.md");
 
@@ -66,8 +69,7 @@ fn every_kind_of_edit_gives_what_a_full_build_gives() {
         (
             "presentation",
             Box::new(|| {
-                let text = std::fs::read_to_string(&place).unwrap();
-                std::fs::write(&place, text + "\nUne phrase de plus.\n").unwrap();
+                append(&place, "Une phrase de plus.");
             }),
         ),
         (
@@ -123,12 +125,14 @@ fn every_kind_of_edit_gives_what_a_full_build_gives() {
 
 #[test]
 fn a_description_edit_renders_one_page() {
-    let (dir, root) = site_copy_of_demo();
-    let out = dir.path().join("public");
-    let (mut live, _) = LiveSite::build(&options(&root, out.clone())).unwrap();
+    let Demo {
+        dir,
+        root,
+        out,
+        mut live,
+    } = Demo::built();
     let place = root.join("content/lieux/ciapa-pau.md");
-    let text = std::fs::read_to_string(&place).unwrap();
-    std::fs::write(&place, text + "\nAutre phrase.\n").unwrap();
+    append(&place, "Autre phrase.");
     let (outcome, _) = live.apply(&[place]).unwrap();
     live.refresh_dashboard().unwrap();
     // Its page and the data files; the dashboard comes after.
@@ -144,9 +148,12 @@ fn a_description_edit_renders_one_page() {
 
 #[test]
 fn an_invalid_edit_writes_nothing_and_a_new_place_rebuilds_everything() {
-    let (dir, root) = site_copy_of_demo();
-    let out = dir.path().join("public");
-    let (mut live, _) = LiveSite::build(&options(&root, out.clone())).unwrap();
+    let Demo {
+        dir,
+        root,
+        out,
+        mut live,
+    } = Demo::built();
     let before = tree_fingerprint(&out);
     let place = root.join("content/lieux/ciapa-pau.md");
     set_field(&place, "code_postal", "\"6400\"");
@@ -168,6 +175,29 @@ fn an_invalid_edit_writes_nothing_and_a_new_place_rebuilds_everything() {
         "a full build leaves nothing behind"
     );
     assert_same_as_full_build(&out, &root, dir.path(), "nouveau lieu");
+}
+
+/// The demo site copied and built once by `serve`'s machinery.
+struct Demo {
+    dir: tempfile::TempDir,
+    root: PathBuf,
+    out: PathBuf,
+    live: LiveSite,
+}
+
+impl Demo {
+    fn built() -> Demo {
+        let (dir, root) = site_copy_of_demo();
+        let out = dir.path().join("public");
+        let (live, _) = LiveSite::build(&options(&root, out.clone())).unwrap();
+        Demo { dir, root, out, live }
+    }
+}
+
+/// Adds a sentence at the end of a place's description.
+fn append(file: &Path, sentence: &str) {
+    let text = std::fs::read_to_string(file).unwrap();
+    std::fs::write(file, format!("{text}\n{sentence}\n")).unwrap();
 }
 
 /// The demo site copied to a temporary folder (content, configuration, static).
