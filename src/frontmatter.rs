@@ -13,6 +13,8 @@ use serde_saphyr::Spanned;
 use std::fmt;
 use std::path::Path;
 
+mod simple;
+
 /// A content file cut in two.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SplitFile<'a> {
@@ -67,9 +69,18 @@ pub enum RawValue {
     Null,
     Scalar(String),
     /// A list; each item carries its own position.
-    List(Vec<Spanned<RawValue>>),
+    List(Vec<RawItem>),
     /// A nested mapping (the site configuration has some; a place file never).
     Map(Vec<RawEntry>),
+}
+
+/// One item of a list, where it was written (line counted from the
+/// first YAML line; see [`list_item_position`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawItem {
+    pub value: RawValue,
+    pub line: u32,
+    pub column: u32,
 }
 
 /// A `key: value` line of the front matter.
@@ -121,6 +132,14 @@ pub fn parse(yaml: &str, first_line: u32, file: &Path) -> Result<RawFrontMatter,
     if let Some(d) = check_tabs_and_quotes(yaml, first_line, file) {
         return Err(d);
     }
+    if let Some(entries) = simple::parse(yaml, first_line - 1) {
+        return Ok(RawFrontMatter { entries });
+    }
+    full_parse(yaml, first_line, file)
+}
+
+/// Reads front matter with serde-saphyr: any YAML, and its errors.
+fn full_parse(yaml: &str, first_line: u32, file: &Path) -> Result<RawFrontMatter, Diagnostic> {
     let doc = match parse_document(yaml) {
         Ok(doc) => doc,
         Err(err) => return Err(yaml_error(&err, yaml, first_line, file)),
@@ -162,8 +181,8 @@ fn position(loc: &serde_saphyr::Location, shift: u32) -> Position {
 }
 
 /// Shifts the positions inside lists to file lines.
-pub fn list_item_position(item: &Spanned<RawValue>, first_line: u32) -> Position {
-    position(&item.referenced, first_line - 1)
+pub fn list_item_position(item: &RawItem, first_line: u32) -> Position {
+    Position::new(item.line + first_line - 1, item.column)
 }
 
 /// Numbers and booleans are read back from the source text, exactly as typed.
@@ -179,10 +198,10 @@ fn restore_scalars(value: ParsedValue, source: &str) -> RawValue {
         ParsedValue::Seq(items) => RawValue::List(
             items
                 .into_iter()
-                .map(|item| Spanned {
+                .map(|item| RawItem {
                     value: restore_scalars(item.value, source),
-                    referenced: item.referenced,
-                    defined: item.defined,
+                    line: item.referenced.line() as u32,
+                    column: item.referenced.column() as u32,
                 })
                 .collect(),
         ),
