@@ -4,21 +4,51 @@
 //! intercommunalité without a place for a need lists the nearest that offer
 //! it: 35,000 communes × 50,000 places nationally. A grid of square cells
 //! (in degrees) lets a query look at the cells around the point, ring by
-//! ring, and stop as soon as no farther cell can hold a nearer place. The
-//! answer is exactly the brute-force one, ties broken by index (places are
-//! sorted by id, so by id).
+//! ring, and stop as soon as no farther cell can hold a nearer place.
+//!
+//! Candidates are compared by the squared length of the chord between their
+//! unit vectors, computed once per point: a few multiplications instead of
+//! the haversine's sines and cosines. The chord grows with the great-circle
+//! distance, but the two are rounded differently, so the chord only picks a
+//! shortlist: the candidates within a margin (far above rounding) of the
+//! k-th nearest chord. Those alone are measured with
+//! [`LatLon::distance_km`] and ranked by that distance, ties broken by index
+//! (places are sorted by id, so by id).
+//!
+//! What is exact: [`PointIndex::nearest`] returns the same indices, in the
+//! same order, with the same distances to the bit, as measuring every
+//! accepted point with [`LatLon::distance_km`] and sorting by (distance,
+//! index), points without finite coordinates left out. The grid's stopping
+//! test assumes longitudes do not wrap around ±180° (it takes 179.9° and
+//! −179.9° for far apart, as it always did; no French territory straddles
+//! that meridian); and it never reaches a point within centimetres of the
+//! origin's antipode, whose haversine could in principle round to NaN (not
+//! observed). Past `MAX_RINGS`, or from a non-finite origin, every point is
+//! considered and the answer is the measured one without these provisos.
 
 use crate::territories::LatLon;
 use std::collections::HashMap;
 
 const CELL_DEGREES: f64 = 0.2;
-const EARTH_RADIUS_KM: f64 = 6371.0088;
 /// Beyond this many rings, the remaining points are measured one by one:
 /// a site spread over the overseas départements has mostly empty cells.
 const MAX_RINGS: i32 = 40;
+/// Margin on chord lengths, in Earth radii (0.6 mm, and 1e-10 of the
+/// chord): both the chord and the haversine are within about 1e-14 of the
+/// true value for coordinates in degrees up to ±180, so a point whose chord
+/// is beyond the margin is farther by the haversine too, strictly.
+const CHORD_SLACK: f64 = 1e-10;
+/// Squared chord of pairs near enough to antipodal that the haversine could
+/// round to NaN, which sorts first or last by its sign: such points are
+/// always measured.
+const NEAR_ANTIPODE: f64 = 4.0 - 1e-9;
+
+/// A point's index and unit vector, stored in its cell so that a query reads
+/// each cell it visits contiguously.
+type Entry = (usize, [f64; 3]);
 
 pub struct PointIndex {
-    cells: HashMap<(i32, i32), Vec<usize>>,
+    cells: HashMap<(i32, i32), Vec<Entry>>,
     points: Vec<Option<LatLon>>,
     /// Largest |latitude| of any point: where a degree of longitude is shortest.
     max_abs_lat: f64,
@@ -31,16 +61,27 @@ fn cell_of(p: LatLon) -> (i32, i32) {
     )
 }
 
+fn unit_vector(p: LatLon) -> [f64; 3] {
+    let (sin_lat, cos_lat) = p.lat.to_radians().sin_cos();
+    let (sin_lon, cos_lon) = p.lon.to_radians().sin_cos();
+    [cos_lat * cos_lon, cos_lat * sin_lon, sin_lat]
+}
+
+fn chord2(a: [f64; 3], b: [f64; 3]) -> f64 {
+    let (x, y, z) = (a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+    x * x + y * y + z * z
+}
+
 impl PointIndex {
     pub fn new(points: Vec<Option<LatLon>>) -> PointIndex {
-        let mut cells: HashMap<(i32, i32), Vec<usize>> = HashMap::new();
+        let mut cells: HashMap<(i32, i32), Vec<Entry>> = HashMap::new();
         let mut max_abs_lat: f64 = 0.0;
         for (i, p) in points.iter().enumerate() {
             if let Some(p) = p
                 && p.lat.is_finite()
                 && p.lon.is_finite()
             {
-                cells.entry(cell_of(*p)).or_default().push(i);
+                cells.entry(cell_of(*p)).or_default().push((i, unit_vector(*p)));
                 max_abs_lat = max_abs_lat.max(p.lat.abs());
             }
         }
@@ -57,8 +98,13 @@ impl PointIndex {
         if k == 0 || self.cells.is_empty() {
             return Vec::new();
         }
+        if !(origin.lat.is_finite() && origin.lon.is_finite()) {
+            return self.brute_force(origin, k, &keep);
+        }
+        let o = unit_vector(origin);
         let (ci, cj) = cell_of(origin);
-        let max_abs_lat = self.max_abs_lat.max(origin.lat.abs()).min(89.9);
+        let max_abs_lat = self.max_abs_lat.max(origin.lat.abs());
+        // (index, squared chord).
         let mut found: Vec<(usize, f64)> = Vec::new();
         let mut ring = 0;
         loop {
@@ -67,21 +113,18 @@ impl PointIndex {
             }
             for (di, dj) in ring_cells(ring) {
                 if let Some(list) = self.cells.get(&(ci + di, cj + dj)) {
-                    for &i in list {
-                        if keep(i)
-                            && let Some(p) = self.points[i]
-                        {
-                            found.push((i, origin.distance_km(p)));
+                    for &(i, v) in list {
+                        if keep(i) {
+                            found.push((i, chord2(o, v)));
                         }
                     }
                 }
             }
             if found.len() >= k {
-                sort(&mut found);
-                found.truncate(k);
+                let cutoff = shortlist(&mut found, k);
                 // A point outside the rings seen so far is at least this far.
-                if found[k - 1].1 <= lower_bound_km(ring, max_abs_lat) {
-                    return found;
+                if cutoff <= chord2_lower_bound(ring, max_abs_lat) {
+                    return self.rank(origin, found, k);
                 }
             }
             ring += 1;
@@ -89,20 +132,44 @@ impl PointIndex {
     }
 
     fn brute_force(&self, origin: LatLon, k: usize, keep: &impl Fn(usize) -> bool) -> Vec<(usize, f64)> {
+        let o = unit_vector(origin);
         let mut all: Vec<(usize, f64)> = self
-            .points
-            .iter()
-            .enumerate()
+            .cells
+            .values()
+            .flatten()
             .filter(|(i, _)| keep(*i))
-            .filter_map(|(i, p)| {
-                p.filter(|p| p.lat.is_finite() && p.lon.is_finite())
-                    .map(|p| (i, origin.distance_km(p)))
-            })
+            .map(|&(i, v)| (i, chord2(o, v)))
             .collect();
-        sort(&mut all);
-        all.truncate(k);
-        all
+        if all.len() > k {
+            shortlist(&mut all, k);
+        }
+        self.rank(origin, all, k)
     }
+
+    /// The `k` nearest of a shortlist by the haversine, as the distances
+    /// shown are.
+    fn rank(&self, origin: LatLon, shortlist: Vec<(usize, f64)>, k: usize) -> Vec<(usize, f64)> {
+        let mut ranked: Vec<(usize, f64)> = shortlist
+            .into_iter()
+            .filter_map(|(i, _)| self.points[i].map(|p| (i, origin.distance_km(p))))
+            .collect();
+        sort(&mut ranked);
+        ranked.truncate(k);
+        ranked
+    }
+}
+
+/// Keeps, of candidates given as (index, squared chord), those that may be
+/// among the `k` nearest (at least `k` of them), and returns the largest
+/// squared chord such a candidate can have.
+fn shortlist(found: &mut Vec<(usize, f64)>, k: usize) -> f64 {
+    let (_, kth, _) = found.select_nth_unstable_by(k - 1, |a, b| a.1.total_cmp(&b.1));
+    let c = kth.1.sqrt() * (1.0 + CHORD_SLACK) + CHORD_SLACK;
+    let cutoff = c * c;
+    // NaN chords come from a non-finite origin: their haversine is NaN
+    // too, and they sort as it says.
+    found.retain(|f| f.1 <= cutoff || f.1 >= NEAR_ANTIPODE || f.1.is_nan());
+    cutoff
 }
 
 fn sort(list: &mut [(usize, f64)]) {
@@ -117,17 +184,18 @@ fn ring_cells(ring: i32) -> impl Iterator<Item = (i32, i32)> {
     })
 }
 
-/// Shortest distance from a point to any point outside the square of
-/// `ring` cells around its own cell: either `ring` cells of latitude away,
-/// or `ring` cells of longitude away where a degree of longitude is
-/// shortest (the haversine formula gives sin(d/2R) ≥ cos φ · sin(Δλ/2)).
-fn lower_bound_km(ring: i32, max_abs_lat: f64) -> f64 {
-    let gap = f64::from(ring) * CELL_DEGREES;
-    let by_lat = gap.to_radians() * EARTH_RADIUS_KM;
-    let by_lon = 2.0
-        * EARTH_RADIUS_KM
-        * (max_abs_lat.to_radians().cos() * (gap.to_radians() / 2.0).min(std::f64::consts::FRAC_PI_2).sin()).asin();
-    by_lat.min(by_lon)
+/// Squared chord, less the margin of rounding, below which no point lies
+/// outside the square of `ring` cells around the origin's cell. Such a point
+/// is `ring` cells of latitude away, so sin(d/2R) ≥ sin(Δφ/2), or `ring`
+/// cells of longitude away, where the haversine formula gives
+/// sin(d/2R) ≥ cos φ · sin(Δλ/2), smallest where |φ| is largest; the chord
+/// is 2 sin(d/2R).
+fn chord2_lower_bound(ring: i32, max_abs_lat: f64) -> f64 {
+    let half_gap = (f64::from(ring) * CELL_DEGREES).to_radians() / 2.0;
+    let by_lat = 2.0 * half_gap.sin();
+    let by_lon = by_lat * max_abs_lat.to_radians().cos();
+    let c = (by_lat.min(by_lon) * (1.0 - CHORD_SLACK) - CHORD_SLACK).max(0.0);
+    c * c
 }
 
 #[cfg(test)]
@@ -147,8 +215,59 @@ mod tests {
         assert_eq!(seen.len(), 81);
     }
 
+    /// Every accepted point measured with the haversine, sorted by
+    /// (distance, index): what the index must answer, computed without it.
     fn brute(points: &[Option<LatLon>], origin: LatLon, k: usize, keep: impl Fn(usize) -> bool) -> Vec<(usize, f64)> {
-        PointIndex::new(points.to_vec()).brute_force(origin, k, &keep)
+        let mut all: Vec<(usize, f64)> = points
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .filter_map(|(i, p)| {
+                p.filter(|p| p.lat.is_finite() && p.lon.is_finite())
+                    .map(|p| (i, origin.distance_km(p)))
+            })
+            .collect();
+        all.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        all.truncate(k);
+        all
+    }
+
+    /// Places of a national site: dense clusters in mainland France and
+    /// overseas, some repeated exactly (a town hall and its annex share
+    /// coordinates) or a hair apart.
+    fn national_points() -> impl Strategy<Value = Vec<Option<LatLon>>> {
+        const CENTRES: [(f64, f64); 9] = [
+            (43.3, -0.4),
+            (48.85, 2.35),
+            (45.0, 6.0),
+            (-21.1, 55.5),
+            (16.2, -61.5),
+            (4.9, -52.3),
+            (-12.8, 45.2),
+            (46.8, -56.2),
+            (-22.3, 166.4),
+        ];
+        let point = (0..CENTRES.len(), -1.5f64..1.5, -1.5f64..1.5).prop_map(|(c, dlat, dlon)| LatLon {
+            lat: CENTRES[c].0 + dlat,
+            lon: CENTRES[c].1 + dlon,
+        });
+        (
+            proptest::collection::vec(proptest::option::weighted(0.95, point), 1..400),
+            proptest::collection::vec((any::<proptest::sample::Index>(), 0u8..3), 0..40),
+        )
+            .prop_map(|(mut points, copies)| {
+                for (from, how) in copies {
+                    if let Some(p) = points[from.index(points.len())] {
+                        // The same point, or one a few ulps or a millimetre away.
+                        let shift = [0.0, 1e-14, 1e-8][usize::from(how)];
+                        points.push(Some(LatLon {
+                            lat: p.lat + shift,
+                            lon: p.lon - shift,
+                        }));
+                    }
+                }
+                points
+            })
     }
 
     proptest! {
@@ -175,6 +294,139 @@ mod tests {
             let origin = LatLon { lat: origin.0, lon: origin.1 };
             let index = PointIndex::new(points.clone());
             prop_assert_eq!(index.nearest(origin, 3, |_| true), brute(&points, origin, 3, |_| true));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn same_answer_as_the_haversine_nationally(
+            points in national_points(),
+            origin in prop_oneof![
+                (-23.0f64..50.0, -63.0f64..168.0),
+                (42.0f64..50.0, -5.0f64..8.0),
+                (-22.0f64..-20.5, 55.0f64..56.0),
+            ],
+            k in 1usize..12,
+            modulo in 1usize..4,
+        ) {
+            let origin = LatLon { lat: origin.0, lon: origin.1 };
+            let index = PointIndex::new(points.clone());
+            let keep = |i: usize| i.is_multiple_of(modulo);
+            let expected = brute(&points, origin, k, keep);
+            prop_assert_eq!(index.nearest(origin, k, keep), expected.clone());
+            prop_assert_eq!(index.brute_force(origin, k, &keep), expected);
+        }
+
+        #[test]
+        fn queries_at_a_place_find_it_and_its_copies(points in national_points(), at in any::<proptest::sample::Index>(), k in 1usize..6) {
+            let Some(origin) = points[at.index(points.len())] else { return Ok(()) };
+            let index = PointIndex::new(points.clone());
+            prop_assert_eq!(index.nearest(origin, k, |_| true), brute(&points, origin, k, |_| true));
+        }
+    }
+
+    /// Points mirrored across the origin's meridian are at exactly the same
+    /// haversine distance, a tie the lower index wins, while their chords
+    /// usually differ in the last bits: the chord alone would often pick
+    /// the wrong one.
+    #[test]
+    fn mirrored_points_tie_as_the_haversine_says() {
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for _ in 0..2000 {
+            let origin = LatLon {
+                lat: 41.0 + 10.0 * next(),
+                lon: -5.0 + 13.0 * next(),
+            };
+            let mut points = Vec::new();
+            for _ in 0..3 {
+                let d = 0.5 * next();
+                points.push(Some(LatLon {
+                    lat: origin.lat,
+                    lon: origin.lon - d,
+                }));
+                points.push(Some(LatLon {
+                    lat: origin.lat,
+                    lon: origin.lon + d,
+                }));
+            }
+            points.reverse();
+            let index = PointIndex::new(points.clone());
+            for k in 1..=points.len() {
+                let expected = brute(&points, origin, k, |_| true);
+                assert_eq!(index.nearest(origin, k, |_| true), expected, "{origin:?}, k = {k}");
+                assert_eq!(index.brute_force(origin, k, &|_| true), expected, "{origin:?}, k = {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn antipodes_and_poles_rank_as_the_haversine_does() {
+        let points: Vec<Option<LatLon>> = [
+            (45.0, 0.0),
+            (-45.0, 180.0),
+            (-45.0, -180.0),
+            (-44.9999999, 180.0),
+            (89.99, 0.0),
+            (89.99, 120.0),
+            (90.0, 0.0),
+            (-90.0, 0.0),
+            (0.0, 0.0),
+            (0.0, 180.0),
+        ]
+        .into_iter()
+        .map(|(lat, lon)| Some(LatLon { lat, lon }))
+        .collect();
+        let index = PointIndex::new(points.clone());
+        for p in points.iter().flatten() {
+            for origin in [
+                *p,
+                LatLon {
+                    lat: -p.lat,
+                    lon: p.lon,
+                },
+                LatLon {
+                    lat: p.lat,
+                    lon: -p.lon,
+                },
+            ] {
+                for k in 1..=points.len() + 1 {
+                    let expected = brute(&points, origin, k, |_| true);
+                    assert_eq!(index.nearest(origin, k, |_| true), expected, "{origin:?}, k = {k}");
+                    assert_eq!(index.brute_force(origin, k, &|_| true), expected, "{origin:?}, k = {k}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_non_finite_origin_is_measured_like_any() {
+        let points = vec![
+            Some(LatLon { lat: 43.3, lon: -0.37 }),
+            None,
+            Some(LatLon { lat: 43.2, lon: -0.3 }),
+        ];
+        let index = PointIndex::new(points.clone());
+        for origin in [
+            LatLon {
+                lat: f64::NAN,
+                lon: 0.0,
+            },
+            LatLon {
+                lat: 43.0,
+                lon: f64::INFINITY,
+            },
+        ] {
+            let found = index.nearest(origin, 2, |_| true);
+            let expected = brute(&points, origin, 2, |_| true);
+            assert_eq!(
+                found.iter().map(|f| f.0).collect::<Vec<_>>(),
+                expected.iter().map(|f| f.0).collect::<Vec<_>>()
+            );
+            assert!(found.iter().zip(&expected).all(|(a, b)| a.1.to_bits() == b.1.to_bits()));
         }
     }
 

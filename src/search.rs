@@ -121,24 +121,82 @@ fn mask(values: &[String], vocabulary: &[String]) -> u64 {
 
 /// Words a resident may type, accent- and case-free, each once.
 fn search_text(parts: &[&str]) -> String {
-    let mut words: Vec<String> = Vec::new();
-    let mut length = 0;
+    let mut words = Words {
+        text: String::from(" "),
+        word: String::from(" "),
+        word_chars: 0,
+        length: 0,
+        full: false,
+    };
     for part in parts {
-        for word in text::fold(part)
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| w.chars().count() > 1)
-        {
-            if words.iter().any(|w| w == word) {
-                continue;
+        // Folding as we go: a long description usually fills the text long
+        // before its end, and folding the rest would be wasted.
+        for c in part.chars() {
+            text::fold_char(c, |f| words.push(f));
+            if words.full {
+                return words.finish();
             }
-            length += word.len() + 1;
-            if length > MAX_TEXT_CHARS {
-                return words.join(" ");
-            }
-            words.push(word.to_string());
+        }
+        words.end_word();
+        if words.full {
+            return words.finish();
         }
     }
-    words.join(" ")
+    words.finish()
+}
+
+/// The words of [`search_text`] being gathered, from folded characters.
+struct Words {
+    /// The words kept, each followed by a space, after a leading space: a
+    /// word is already there exactly when " word " is. At most
+    /// MAX_TEXT_CHARS long, so searching it costs less than a set would,
+    /// and no word is allocated on its own.
+    text: String,
+    /// A space, then the word being read.
+    word: String,
+    word_chars: usize,
+    /// What the text would weigh with a space after each word kept, plus the
+    /// word that did not fit.
+    length: usize,
+    full: bool,
+}
+
+impl Words {
+    fn push(&mut self, c: char) {
+        if self.full {
+            return;
+        }
+        if c.is_alphanumeric() {
+            self.word.push(c);
+            self.word_chars += 1;
+        } else {
+            self.end_word();
+        }
+    }
+
+    fn end_word(&mut self) {
+        if self.word_chars > 1 && !self.full {
+            self.word.push(' ');
+            if !self.text.contains(self.word.as_str()) {
+                self.length += self.word.len() - 1;
+                if self.length > MAX_TEXT_CHARS {
+                    self.full = true;
+                } else {
+                    self.text.push_str(&self.word[1..]);
+                }
+            }
+        }
+        self.word.truncate(1);
+        self.word_chars = 0;
+    }
+
+    fn finish(mut self) -> String {
+        self.text.pop();
+        if !self.text.is_empty() {
+            self.text.remove(0);
+        }
+        self.text
+    }
 }
 
 fn round5(x: f64) -> f64 {
@@ -279,6 +337,94 @@ mod tests {
             "mediatheque de pau 64000"
         );
         assert!(search_text(&[&"mot ".repeat(40), &"autre ".repeat(10), &"x".repeat(300)]).len() <= MAX_TEXT_CHARS);
+        assert_eq!(search_text(&[]), "");
+        assert_eq!(search_text(&["a", "- b -"]), "");
+    }
+
+    /// The former `search_text`, folding every part whole: the reference.
+    fn search_text_folding_everything(parts: &[&str]) -> String {
+        let mut words: Vec<String> = Vec::new();
+        let mut length = 0;
+        for part in parts {
+            for word in text::fold(part)
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.chars().count() > 1)
+            {
+                if words.iter().any(|w| w == word) {
+                    continue;
+                }
+                length += word.len() + 1;
+                if length > MAX_TEXT_CHARS {
+                    return words.join(" ");
+                }
+                words.push(word.to_string());
+            }
+        }
+        words.join(" ")
+    }
+
+    #[test]
+    fn search_text_is_the_one_of_folding_everything() {
+        let detail = "L’Espace Public Numérique (EPN) de la Communauté de communes du Haut-Béarn accueille \
+            tous les publics, débutants ou confirmés : ateliers d’initiation à l’ordinateur, à la tablette \
+            et au smartphone, aide aux démarches administratives en ligne (CAF, ANTS, impots.gouv.fr, \
+            Pôle emploi / France Travail, Ameli), accompagnement à la création d’une adresse e-mail, \
+            à l’utilisation de FranceConnect et du cœur de la messagerie. Les médiateurs numériques \
+            proposent aussi des ateliers « Œuvres et créations numériques » : retouche photo, montage \
+            vidéo, impression 3D, découverte de la programmation avec les enfants (8-12 ans) le mercredi \
+            après-midi. Accès libre et gratuit aux ordinateurs, au wifi et à l’imprimante (10 pages \
+            gratuites), sur rendez-vous ou sans rendez-vous le samedi matin. Accessible aux personnes \
+            à mobilité réduite ; boucle magnétique à l’accueil. L’équipe parle français, basque, \
+            espagnol et anglais. Straße, Æsir, ŒUVRE, naïve, São Tomé, Ñandú, Kraków, İzmir : \
+            des mots étrangers que l’index doit plier comme avant.";
+        let cases: [&[&str]; 5] = [
+            &[
+                "Espace Public Numérique d'Oloron-Sainte-Marie",
+                "Structure publique",
+                "Oloron-Sainte-Marie",
+                "64400",
+                "Aide aux démarches administratives",
+                "Maîtrise des outils numériques du quotidien",
+                "Un lieu pour apprendre le numérique, près de chez vous.",
+                detail,
+            ],
+            &["Médiathèque", "Structure publique", "Pau", "64000", detail, detail],
+            &[
+                "Cœur de Béarn",
+                "Association",
+                "Lescar",
+                "64230",
+                "Ateliers « œuvres » et cœur",
+            ],
+            &[&detail[..400], &detail[300..], "dernier mot"],
+            &[
+                "MÉDIATHÈQUE   intercommunale",
+                "médiathèque",
+                "Intercommunale",
+                "é è ê",
+                "x y z zz zz",
+            ],
+        ];
+        for parts in cases {
+            assert_eq!(search_text(parts), search_text_folding_everything(parts), "{parts:?}");
+        }
+        // Every way of cutting: the limit falls on each word in turn.
+        let words: Vec<&str> = detail.split(' ').collect();
+        for n in 1..words.len() {
+            let head = words[..n].join(" ");
+            let parts = ["Espace numérique", head.as_str(), "fin"];
+            assert_eq!(search_text(&parts), search_text_folding_everything(&parts), "{n}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn search_text_matches_folding_everything(
+            parts in proptest::collection::vec("[a-eA-Eéèœ’'ß -]{0,30}|\\PC{0,20}", 0..12),
+        ) {
+            let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+            proptest::prop_assert_eq!(search_text(&parts), search_text_folding_everything(&parts));
+        }
     }
 
     #[test]

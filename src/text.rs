@@ -1,8 +1,7 @@
 //! Small text helpers shared by validation, import and rendering: slugs,
 //! accent folding, French phone numbers and "did you mean" suggestions.
 
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 pub const MAX_SLUG_LEN: usize = 80;
 
@@ -26,19 +25,49 @@ pub const MONTHS: [&str; 12] = [
 /// should not care how a partner typed a word.
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.nfd() {
-        if is_combining_mark(c) {
-            continue;
-        }
-        match c {
-            'œ' | 'Œ' => out.push_str("oe"),
-            'æ' | 'Æ' => out.push_str("ae"),
-            'ß' => out.push_str("ss"),
-            '’' | '‘' => out.push('\''),
-            _ => out.extend(c.to_lowercase()),
-        }
+    for c in s.chars() {
+        fold_char(c, |f| out.push(f));
     }
     out
+}
+
+/// What [`fold`] makes of one character: `fold(s)` is the concatenation of
+/// `fold_char` over the characters of `s`, which lets a caller fold only as
+/// much of a text as it needs.
+///
+/// This is NFD followed by dropping combining marks, one character at a
+/// time. Whole-string NFD differs from per-character decomposition only by
+/// the canonical reordering of characters of non-zero combining class, and
+/// every such character is a combining mark, dropped here (the tests check
+/// this for every `char`), so the characters kept come out in the same order.
+#[inline]
+pub fn fold_char(c: char, mut emit: impl FnMut(char)) {
+    // Most of the text is ASCII, which NFD leaves alone.
+    if c.is_ascii() {
+        emit(c.to_ascii_lowercase());
+        return;
+    }
+    decompose_canonical(c, |d| {
+        if is_combining_mark(d) {
+            return;
+        }
+        match d {
+            'œ' | 'Œ' => {
+                emit('o');
+                emit('e');
+            }
+            'æ' | 'Æ' => {
+                emit('a');
+                emit('e');
+            }
+            'ß' => {
+                emit('s');
+                emit('s');
+            }
+            '’' | '‘' => emit('\''),
+            _ => d.to_lowercase().for_each(&mut emit),
+        }
+    });
 }
 
 /// `^[a-z0-9]+(-[a-z0-9]+)*$`, at most 80 characters, cut on a word boundary.
@@ -241,6 +270,73 @@ pub fn percent_encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::canonical_combining_class;
+
+    /// The former `fold`, whole-string NFD: the reference for the fast one.
+    fn fold_by_nfd(s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        for c in s.nfd() {
+            if is_combining_mark(c) {
+                continue;
+            }
+            match c {
+                'œ' | 'Œ' => out.push_str("oe"),
+                'æ' | 'Æ' => out.push_str("ae"),
+                'ß' => out.push_str("ss"),
+                '’' | '‘' => out.push('\''),
+                _ => out.extend(c.to_lowercase()),
+            }
+        }
+        out
+    }
+
+    /// Canonical reordering only moves characters of non-zero combining
+    /// class; if all of them are dropped, folding character by character
+    /// keeps the same characters in the same order as folding the NFD string.
+    #[test]
+    fn every_reorderable_character_is_dropped() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            if canonical_combining_class(c) != 0 {
+                assert!(
+                    is_combining_mark(c),
+                    "U+{:04X} has a combining class but is kept",
+                    c as u32
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn folding_each_character_matches_nfd() {
+        let mut buffer = [0u8; 4];
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let s = c.encode_utf8(&mut buffer);
+            assert_eq!(fold(s), fold_by_nfd(s), "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn folding_text_matches_nfd() {
+        for s in [
+            "Médiathèque d'Oloron-Sainte-Marie — Œuvre, cœur, Æsir, Straße, l’été ‘ici’",
+            "e\u{301}\u{327}\u{300} a\u{316}\u{301}\u{328} ÅÉÎÕÜ ǅ ﬁ Ⅻ İstanbul ΣΑΣ ᾼ 한국어 ｆｕｌｌ",
+            "q\u{307}\u{323} \u{1E0B}\u{323} \u{1E0D}\u{307} \u{0F73}\u{0F71} \u{0344}",
+        ] {
+            assert_eq!(fold(s), fold_by_nfd(s), "{s}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn folding_any_text_matches_nfd(s in "\\PC{0,40}", marks in "[\u{300}-\u{36F}\u{591}-\u{5C7}\u{1AB0}-\u{1AFF}a-zA-Zéœ’ ]{0,40}") {
+            prop_assert_eq!(fold(&s), fold_by_nfd(&s));
+            prop_assert_eq!(fold(&marks), fold_by_nfd(&marks));
+            let mixed: String = s.chars().zip(marks.chars()).flat_map(|(a, b)| [a, b]).collect();
+            prop_assert_eq!(fold(&mixed), fold_by_nfd(&mixed));
+        }
+    }
 
     #[test]
     fn slugs_are_ascii_and_bounded() {
