@@ -437,12 +437,42 @@ pub struct Renderer<'a> {
     /// Computed once, on first use, by whichever thread needs it first.
     dashboard: std::sync::OnceLock<crate::dashboard::Dashboard>,
     cards: std::sync::Arc<Cards>,
+    chrome: Chrome,
 }
+
+/// The site header (per section) and footer, rendered once: they are the
+/// same on every page of a section.
+struct Chrome {
+    headers: Vec<(&'static str, String)>,
+    footer: String,
+}
+
+/// Every `section` a page sets (see [`Renderer::page`]).
+const SECTIONS: [&str; 6] = ["", "lieux", "territoires", "recherche", "carte", "orientation"];
 
 /// Each place's card, per heading level, rendered on first use. `serve`
 /// keeps them from one edit to the next, forgetting those of the places
 /// whose summary changed.
 pub struct Cards([Vec<std::sync::OnceLock<std::sync::Arc<str>>>; 2]);
+
+impl Chrome {
+    fn render(tera: &tera::Tera, site_context: &tera::Context) -> Result<Chrome, Error> {
+        let mut headers = Vec::with_capacity(SECTIONS.len());
+        let mut context = site_context.clone();
+        for section in SECTIONS {
+            context.insert("section", section);
+            headers.push((section, Chrome::part(tera, "entete.html", &context)?));
+        }
+        Ok(Chrome {
+            headers,
+            footer: Chrome::part(tera, "pied.html", site_context)?,
+        })
+    }
+
+    fn part(tera: &tera::Tera, template: &str, context: &tera::Context) -> Result<String, Error> {
+        tera.render(template, context).map_err(|e| from_tera(template, &e))
+    }
+}
 
 impl Cards {
     pub fn new(places: usize) -> Cards {
@@ -535,6 +565,7 @@ impl<'a> Renderer<'a> {
         site_context.insert("site", &site_view);
         site_context.insert("section", "");
         site_context.insert("breadcrumbs", &Vec::<Link>::new());
+        let chrome = Chrome::render(&tera, &site_context)?;
         Ok(Renderer {
             site,
             tera,
@@ -545,6 +576,7 @@ impl<'a> Renderer<'a> {
                 .ok_or_else(|| Error::Internal("vocabulaire typologie absent".into()))?,
             dashboard: std::sync::OnceLock::new(),
             cards: std::sync::Arc::new(Cards::new(site.places.len())),
+            chrome,
         })
     }
 
@@ -592,6 +624,12 @@ impl<'a> Renderer<'a> {
     fn template(&self, template: &str, page: tera::Context) -> Result<String, Error> {
         let mut context = self.site_context.clone();
         context.extend(page);
+        let section = context.get("section").and_then(|v| v.as_str()).unwrap_or("");
+        match self.chrome.headers.iter().find(|(s, _)| *s == section) {
+            Some((_, header)) => context.insert("entete", header),
+            None => context.insert("entete", &Chrome::part(&self.tera, "entete.html", &context)?),
+        }
+        context.insert("pied", &self.chrome.footer);
         self.tera
             .render(template, &context)
             .map_err(|e| from_tera(template, &e))
