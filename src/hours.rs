@@ -191,6 +191,30 @@ pub fn parse(text: &str) -> Result<Hours, HoursError> {
     }
 }
 
+/// Whether `text` is valid hours, as [`parse`] would say, without keeping
+/// the parsed hours. Validation asks this of every place, and a network's
+/// places often share the same text: each thread remembers its recent
+/// answers (the function is pure, so a remembered answer is the answer).
+pub fn check(text: &str) -> Result<(), HoursError> {
+    const REMEMBERED: usize = 4096;
+    thread_local! {
+        static ANSWERS: std::cell::RefCell<std::collections::HashMap<String, Result<(), HoursError>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    if let Some(answer) = ANSWERS.with(|a| a.borrow().get(text).cloned()) {
+        return answer;
+    }
+    let answer = parse(text).map(|_| ());
+    ANSWERS.with(|a| {
+        let mut answers = a.borrow_mut();
+        if answers.len() >= REMEMBERED {
+            answers.clear();
+        }
+        answers.insert(text.to_string(), answer.clone());
+    });
+    answer
+}
+
 impl FromStr for Hours {
     type Err = HoursError;
 
@@ -1041,6 +1065,16 @@ fn suggest(text: &str, tokens: &[Token], folded: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_gives_the_answer_of_parse_every_time() {
+        let texts = ["Mo-Fr 09:00-12:00", "Lu-Ve 9h-12h", "", "Mo-Fr 09:00-12:00; PH off", "Mo 25:00-26:00"];
+        for _ in 0..3 {
+            for text in texts {
+                assert_eq!(check(text), parse(text).map(|_| ()), "{text:?}");
+            }
+        }
+    }
 
     #[test]
     fn weekly_hours_are_recognised_and_give_the_same_year() {

@@ -621,7 +621,7 @@ impl<'a> Renderer<'a> {
         format!("{}{}", self.base, path)
     }
 
-    fn template(&self, template: &str, page: tera::Context) -> Result<String, Error> {
+    fn template(&self, template: &str, page: tera::Context) -> Result<Vec<u8>, Error> {
         let mut context = self.site_context.clone();
         context.extend(page);
         let section = context.get("section").and_then(|v| v.as_str()).unwrap_or("");
@@ -630,9 +630,13 @@ impl<'a> Renderer<'a> {
             None => context.insert("entete", &Chrome::part(&self.tera, "entete.html", &context)?),
         }
         context.insert("pied", &self.chrome.footer);
+        // Into bytes directly: `render` would check the whole page is UTF-8
+        // again, and the page is written as bytes anyway.
+        let mut body = Vec::with_capacity(16 * 1024);
         self.tera
-            .render(template, &context)
-            .map_err(|e| from_tera(template, &e))
+            .render_to(template, &context, &mut body)
+            .map_err(|e| from_tera(template, &e))?;
+        Ok(body)
     }
 
     /// Home, then `trail`.
@@ -704,7 +708,9 @@ impl<'a> Renderer<'a> {
                     },
                 );
                 // A fragment: the whitespace around it belongs to the list.
-                let html: std::sync::Arc<str> = self.template(CARD_TEMPLATE, context)?.trim().into();
+                let html = String::from_utf8(self.template(CARD_TEMPLATE, context)?)
+                    .map_err(|e| Error::Internal(format!("{CARD_TEMPLATE} : {e}")))?;
+                let html: std::sync::Arc<str> = html.trim().into();
                 cache.get_or_init(|| html).clone()
             }
         };
@@ -970,7 +976,7 @@ impl<'a> Renderer<'a> {
     /// Renders one page. `reads` gets what it read, if recording.
     pub fn render(&self, key: PageKey, reads: &mut Reads) -> Result<Vec<u8>, Error> {
         let (template, context) = self.page(key, reads)?;
-        let body = self.template(template, context)?.into_bytes();
+        let body = self.template(template, context)?;
         Ok(if self.minify_pages && template.ends_with(".html") {
             crate::theme::minify_page(&body)
         } else {

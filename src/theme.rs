@@ -198,17 +198,25 @@ fn template_tags(source: &str) -> Vec<&str> {
 /// Tera's default also escapes `/`, which pages minified once as templates
 /// would then carry as `&#x2F;` in every address.
 pub fn escape_html(input: &str) -> String {
+    // Every value a page shows goes through here: copy the runs between
+    // special characters whole rather than one char at a time. The five
+    // special characters are ASCII, so byte indices are char boundaries.
     let mut out = String::with_capacity(input.len() + 8);
-    for c in input.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    let mut copied = 0;
+    for (i, byte) in input.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&input[copied..i]);
+        out.push_str(entity);
+        copied = i + 1;
     }
+    out.push_str(&input[copied..]);
     out
 }
 
@@ -238,6 +246,40 @@ pub fn xml_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The plain definition `escape_html` must agree with.
+    fn escape_html_by_char(input: &str) -> String {
+        input
+            .chars()
+            .map(|c| match c {
+                '&' => "&amp;".to_string(),
+                '<' => "&lt;".to_string(),
+                '>' => "&gt;".to_string(),
+                '"' => "&quot;".to_string(),
+                '\'' => "&#39;".to_string(),
+                c => c.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn escape_html_replaces_the_five_characters() {
+        assert_eq!(
+            escape_html("<a href=\"x\">l'été & co</a>"),
+            "&lt;a href=&quot;x&quot;&gt;l&#39;été &amp; co&lt;/a&gt;"
+        );
+        assert_eq!(escape_html(""), "");
+        assert_eq!(escape_html("&"), "&amp;");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn escape_html_agrees_with_the_per_char_definition(input in "[&<>\"'a-zé€😀 ]{0,40}") {
+            prop_assert_eq!(escape_html(&input), escape_html_by_char(&input));
+        }
+    }
 
     #[test]
     fn xml_escape_covers_the_five_entities() {

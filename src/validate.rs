@@ -438,7 +438,7 @@ fn check_text(
             }
             s.to_string()
         }
-        "horaires" => match crate::hours::parse(s) {
+        "horaires" => match crate::hours::check(s) {
             Ok(_) => s.to_string(),
             Err(e) => {
                 let mut pos = at;
