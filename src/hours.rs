@@ -1068,7 +1068,13 @@ mod tests {
 
     #[test]
     fn check_gives_the_answer_of_parse_every_time() {
-        let texts = ["Mo-Fr 09:00-12:00", "Lu-Ve 9h-12h", "", "Mo-Fr 09:00-12:00; PH off", "Mo 25:00-26:00"];
+        let texts = [
+            "Mo-Fr 09:00-12:00",
+            "Lu-Ve 9h-12h",
+            "",
+            "Mo-Fr 09:00-12:00; PH off",
+            "Mo 25:00-26:00",
+        ];
         for _ in 0..3 {
             for text in texts {
                 assert_eq!(check(text), parse(text).map(|_| ()), "{text:?}");

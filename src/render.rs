@@ -14,6 +14,7 @@ use crate::text;
 use crate::theme::Theme;
 use crate::urls;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// A file of the built site, with its path relative to the output root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -724,6 +725,35 @@ impl<'a> Renderer<'a> {
         indices.iter().map(|&i| self.card(i, heading, None, reads)).collect()
     }
 
+    /// `places` as lines, grouped by commune in alphabetical order.
+    fn line_groups(&self, places: &[usize], reads: &mut Reads) -> Vec<CommuneGroup<PlaceLine>> {
+        let mut by_commune: BTreeMap<(String, &str), Vec<usize>> = BTreeMap::new();
+        for &p in places {
+            let place = &self.site.places[p];
+            by_commune
+                .entry((text::fold(&self.commune_name(place)), place.commune_code.as_str()))
+                .or_default()
+                .push(p);
+        }
+        by_commune
+            .into_values()
+            .map(|group| {
+                let place = &self.site.places[group[0]];
+                let commune = match self.site.commune_index(&place.commune_code) {
+                    Some(ci) => self.commune_link(&self.site.communes[ci]),
+                    None => Link {
+                        label: self.commune_name(place),
+                        url: self.url(""),
+                    },
+                };
+                CommuneGroup {
+                    commune,
+                    places: group.into_iter().map(|p| self.line(p, reads)).collect(),
+                }
+            })
+            .collect()
+    }
+
     fn nearest_cards(&self, nearest: &[(usize, f64)], reads: &mut Reads) -> Result<Vec<PlaceCard>, Error> {
         nearest
             .iter()
@@ -1293,29 +1323,52 @@ impl<'a> Renderer<'a> {
                 reads.list(List::EpciNeed(e, n));
                 let epci = &site.epcis[e];
                 let found = &epci.needs[n];
-                let inside = self.cards(&found.inside, Heading::H3, reads)?;
+                // Past a few dozen places (a city's intercommunalité), cards
+                // would make a page of megabytes: a list by commune instead.
+                let by_commune = found.inside.len() > ORIENTATION_CARDS_MAX;
+                let inside = if by_commune {
+                    Vec::new()
+                } else {
+                    self.cards(&found.inside, Heading::H3, reads)?
+                };
+                let groups = if by_commune {
+                    self.line_groups(&found.inside, reads)
+                } else {
+                    Vec::new()
+                };
                 let nearby = self.nearest_cards(&found.nearby, reads)?;
                 // Places listed on this page, then, per situation, those
                 // that say they are adapted to it.
-                let shown: Vec<(usize, &PlaceCard)> = if inside.is_empty() {
-                    found.nearby.iter().map(|&(p, _)| p).zip(nearby.iter()).collect()
+                let shown: Vec<usize> = if found.inside.is_empty() {
+                    found.nearby.iter().map(|&(p, _)| p).collect()
                 } else {
-                    found.inside.iter().copied().zip(inside.iter()).collect()
+                    found.inside.clone()
                 };
-                let situations: Vec<SituationGroup> = SITUATIONS
-                    .iter()
-                    .filter(|s| !s.values.is_empty())
-                    .map(|s| SituationGroup {
+                let shown_cards: &[PlaceCard] = if found.inside.is_empty() { &nearby } else { &inside };
+                let mut situations = Vec::new();
+                for s in SITUATIONS.iter().filter(|s| !s.values.is_empty()) {
+                    let adapted: Vec<usize> = (0..shown.len())
+                        .filter(|&k| is_adapted(&site.places[shown[k]], s))
+                        .collect();
+                    if adapted.is_empty() {
+                        continue;
+                    }
+                    situations.push(SituationGroup {
                         slug: s.slug,
                         label: s.label,
-                        lieux: shown
-                            .iter()
-                            .filter(|(p, _)| is_adapted(&site.places[*p], s))
-                            .map(|(_, summary)| (*summary).clone())
-                            .collect(),
-                    })
-                    .filter(|g| !g.lieux.is_empty())
-                    .collect();
+                        nombre: adapted.len(),
+                        lieux: if by_commune {
+                            Vec::new()
+                        } else {
+                            adapted.iter().map(|&k| shown_cards[k].clone()).collect()
+                        },
+                        lignes: if by_commune {
+                            adapted.iter().map(|&k| self.line(shown[k], reads)).collect()
+                        } else {
+                            Vec::new()
+                        },
+                    });
+                }
                 let mut trail = vec![self.orientation_start(), self.need_link(n)];
                 if site.departements.len() > 1
                     && let Some(d) = epci
@@ -1343,6 +1396,8 @@ impl<'a> Renderer<'a> {
                     },
                 );
                 c.insert("lieux", &inside);
+                c.insert("par_commune", &groups);
+                c.insert("nb_lieux", &found.inside.len());
                 c.insert("proches", &nearby);
                 c.insert("situations", &situations);
                 "orientation-resultats.html"
@@ -1530,6 +1585,8 @@ impl<'a> Renderer<'a> {
 
 /// Other places of the commune listed on a place's page, at most.
 const SAME_COMMUNE_MAX: usize = 10;
+/// The most places a guided-path result page shows as cards.
+pub const ORIENTATION_CARDS_MAX: usize = 60;
 
 /// Beyond this many départements, the menu links to the list of them.
 const MENU_DEPARTEMENTS: usize = 3;
@@ -1590,7 +1647,10 @@ struct EmbedCommuneView<'a> {
 struct SituationGroup {
     slug: &'static str,
     label: &'static str,
+    nombre: usize,
+    /// As cards, or as lines when the page lists its places by commune.
     lieux: Vec<PlaceCard>,
+    lignes: Vec<PlaceLine>,
 }
 
 /// One place page alone, with the default theme compiled once per process

@@ -635,3 +635,52 @@ fn parallel_and_single_threaded_builds_are_identical() {
         assert!(&trees[1][path] == bytes, "{path} differs");
     }
 }
+
+#[test]
+fn a_guided_path_result_with_many_places_lists_them_by_commune() {
+    let (_dir, root) = site_copy("minimal");
+    let communes = PAYS_BASQUE_COMMUNES;
+    // Past the number of cards a result page shows (60).
+    let count = 70;
+    add_paperwork_places(&root, count);
+    let out = root.join("public");
+    let run = build(&root, &out);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let tree = read_tree(&out);
+    let html = page(&tree, "orientation/demarches/200067106/index.html");
+    assert!(!html.contains("carte-titre"), "cards on a page of {count} places");
+    let text = text_of(&html);
+    // The minimal site has one place of its own in the agglomeration
+    // offering this service: the CCAS d'Anglet.
+    assert!(
+        text.contains(&format!("{} lieux, commune par commune", count + 1)),
+        "{text}"
+    );
+    assert!(text.contains("Anglet 25 Bayonne 23 Biarritz 23"), "{text}");
+    for (k, (_, nom, _)) in communes.iter().enumerate() {
+        let id = format!("commune-{}", k + 1);
+        assert!(ids(&html).contains(&id), "no #{id}");
+        assert!(html.contains(&format!("href=#{id}")) || html.contains(&format!("href=\"#{id}\"")));
+        let heading = html
+            .find(&format!("id=\"{id}\""))
+            .or_else(|| html.find(&format!("id={id}>")))
+            .unwrap();
+        let section = html[heading..].split("</section>").next().unwrap();
+        let section = &section[section.find('>').unwrap() + 1..];
+        assert!(text_of(section).starts_with(nom), "{id}: {}", text_of(section));
+    }
+    for n in 0..count {
+        let link = format!("/lieux/aide-{n}/");
+        let occurrences = html.matches(&link).count();
+        // Once in its commune, and again among the places for seniors.
+        let expected = if n % 10 == 0 { 2 } else { 1 };
+        assert_eq!(occurrences, expected, "{link}");
+    }
+    assert!(text.contains("J'ai plus de 65 ans 7 lieux"), "{text}");
+    assert!(
+        text.contains("Point d'aide numéro 10 , 10 rue du Port, Bayonne"),
+        "{text}"
+    );
+    let (broken, _) = broken_internal_links(&tree);
+    assert!(broken.is_empty(), "{}", report(&broken));
+}

@@ -177,6 +177,49 @@ fn an_invalid_edit_writes_nothing_and_a_new_place_rebuilds_everything() {
     assert_same_as_full_build(&out, &root, dir.path(), "nouveau lieu");
 }
 
+#[test]
+fn edits_on_a_guided_path_page_listed_by_commune_give_a_full_build() {
+    let (dir, root) = site_copy_of_demo();
+    // Enough places for the agglomération's "démarches" page to list them
+    // by commune rather than as cards.
+    add_paperwork_places(&root, 70);
+    let out = dir.path().join("public");
+    let (mut live, _) = LiveSite::build(&options(&root, out.clone())).unwrap();
+    let page = read_text(&out.join("orientation/demarches/200067106/index.html"));
+    assert!(page.contains("commune par commune"), "not listed by commune");
+    let place = root.join("content/lieux/aide-4.md");
+    let edits: Vec<(&str, Box<dyn Fn()>)> = vec![
+        ("nom", Box::new(|| set_field(&place, "nom", "\"AAA Point d'aide\""))),
+        (
+            "adresse",
+            Box::new(|| set_field(&place, "adresse", "\"2 avenue de la Gare\"")),
+        ),
+        (
+            "commune",
+            Box::new(|| {
+                set_field(&place, "commune", "\"Biarritz\"");
+                set_field(&place, "code_insee", "\"64122\"");
+                set_field(&place, "code_postal", "\"64200\"");
+            }),
+        ),
+        (
+            "seniors",
+            Box::new(|| {
+                let text = std::fs::read_to_string(&place).unwrap();
+                let text = text.replace("date_maj:", "publics_specifiquement_adresses:\n  - Seniors\ndate_maj:");
+                std::fs::write(&place, text).unwrap();
+            }),
+        ),
+    ];
+    for (what, edit) in &edits {
+        edit();
+        live.apply(std::slice::from_ref(&place))
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        live.refresh_dashboard().unwrap();
+        assert_same_as_full_build(&out, &root, dir.path(), what);
+    }
+}
+
 /// The demo site copied and built once by `serve`'s machinery.
 struct Demo {
     dir: tempfile::TempDir,

@@ -268,3 +268,35 @@ pub fn file_for_url_path(url_path: &str) -> Option<String> {
 pub fn normalize_newlines(s: &str) -> String {
     s.replace("\r\n", "\n")
 }
+
+/// A place of the Communauté d'agglomération Pays Basque helping with
+/// online paperwork, in `commune`.
+pub fn paperwork_place(n: usize, commune: (&str, &str, &str), senior: bool) -> String {
+    let (insee, nom, postcode) = commune;
+    let publics = if senior {
+        "publics_specifiquement_adresses:\n  - Seniors\n"
+    } else {
+        ""
+    };
+    format!(
+        "---\nid: aide-{n}\npivot: \"26640024100015\"\nnom: Point d'aide numéro {n}\nadresse: {n} rue du Port\ncode_postal: \"{postcode}\"\n\
+         commune: {nom}\ncode_insee: \"{insee}\"\nservices:\n  - Aide aux démarches administratives\n{publics}\
+         date_maj: 2026-11-02\n---\nAide aux démarches.\n"
+    )
+}
+
+/// Three communes of the Communauté d'agglomération Pays Basque (INSEE, name, postcode).
+pub const PAYS_BASQUE_COMMUNES: [(&str, &str, &str); 3] = [
+    ("64024", "Anglet", "64600"),
+    ("64102", "Bayonne", "64100"),
+    ("64122", "Biarritz", "64200"),
+];
+
+/// `count` places `aide-N` helping with paperwork, spread over
+/// [`PAYS_BASQUE_COMMUNES`], one in ten for seniors.
+pub fn add_paperwork_places(root: &Path, count: usize) {
+    for n in 0..count {
+        let place = paperwork_place(n, PAYS_BASQUE_COMMUNES[n % 3], n % 10 == 0);
+        std::fs::write(root.join(format!("content/lieux/aide-{n}.md")), place).unwrap();
+    }
+}
