@@ -38,6 +38,9 @@ fn set_field(file: &Path, key: &str, value: &str) {
     std::fs::write(file, lines.join("\n") + "\n").unwrap();
 }
 
+/// A named change to the site's files.
+type Edit<'a> = (&'a str, Box<dyn Fn() + 'a>);
+
 fn assert_same_as_full_build(live_output: &Path, root: &Path, scratch: &Path, what: &str) {
     let full = scratch.join(format!("complet-{}", what.replace(' ', "-")));
     pipeline::build(&options(root, full.clone())).unwrap();
@@ -65,7 +68,7 @@ fn every_kind_of_edit_gives_what_a_full_build_gives() {
     let place = root.join("content/lieux/ciapa-pau.md");
     let other = root.join("content/lieux/cyberbase-bayonne.md");
 
-    let edits: Vec<(&str, Box<dyn Fn()>)> = vec![
+    let edits: Vec<Edit> = vec![
         (
             "presentation",
             Box::new(|| {
@@ -188,7 +191,7 @@ fn edits_on_a_guided_path_page_listed_by_commune_give_a_full_build() {
     let page = read_text(&out.join("orientation/demarches/200067106/index.html"));
     assert!(page.contains("commune par commune"), "not listed by commune");
     let place = root.join("content/lieux/aide-4.md");
-    let edits: Vec<(&str, Box<dyn Fn()>)> = vec![
+    let edits: Vec<Edit> = vec![
         ("nom", Box::new(|| set_field(&place, "nom", "\"AAA Point d'aide\""))),
         (
             "adresse",
