@@ -737,19 +737,9 @@ impl<'a> Renderer<'a> {
         }
         by_commune
             .into_values()
-            .map(|group| {
-                let place = &self.site.places[group[0]];
-                let commune = match self.site.commune_index(&place.commune_code) {
-                    Some(ci) => self.commune_link(&self.site.communes[ci]),
-                    None => Link {
-                        label: self.commune_name(place),
-                        url: self.url(""),
-                    },
-                };
-                CommuneGroup {
-                    commune,
-                    places: group.into_iter().map(|p| self.line(p, reads)).collect(),
-                }
+            .map(|group| CommuneGroup {
+                commune: self.place_commune_link(&self.site.places[group[0]]),
+                places: group.into_iter().map(|p| self.line(p, reads)).collect(),
             })
             .collect()
     }
@@ -759,6 +749,18 @@ impl<'a> Renderer<'a> {
             .iter()
             .map(|&(i, km)| self.card(i, Heading::H3, Some(km), reads))
             .collect()
+    }
+
+    /// The page of the place's commune, or the home page for a commune the
+    /// reference does not know.
+    fn place_commune_link(&self, place: &Place) -> Link {
+        match self.site.commune_index(&place.commune_code) {
+            Some(i) => self.commune_link(&self.site.communes[i]),
+            None => Link {
+                label: place.lieu.commune.clone(),
+                url: self.url(""),
+            },
+        }
     }
 
     fn commune_name(&self, place: &Place) -> String {
@@ -824,10 +826,7 @@ impl<'a> Renderer<'a> {
         let config = &self.site.config;
         let commune_index = self.site.commune_index(&place.commune_code);
         let commune = commune_index.map(|i| &self.site.communes[i]);
-        let commune_link = commune.map(|c| self.commune_link(c)).unwrap_or_else(|| Link {
-            label: lieu.commune.clone(),
-            url: self.url(""),
-        });
+        let commune_link = self.place_commune_link(place);
         let page_url = format!("{}{}", config.base_url(), urls::place(&lieu.id));
         let subject = format!("Erreur sur la fiche « {} »", lieu.nom);
         let body = format!(
@@ -1326,15 +1325,10 @@ impl<'a> Renderer<'a> {
                 // Past a few dozen places (a city's intercommunalité), cards
                 // would make a page of megabytes: a list by commune instead.
                 let by_commune = found.inside.len() > ORIENTATION_CARDS_MAX;
-                let inside = if by_commune {
-                    Vec::new()
+                let (inside, groups) = if by_commune {
+                    (Vec::new(), self.line_groups(&found.inside, reads))
                 } else {
-                    self.cards(&found.inside, Heading::H3, reads)?
-                };
-                let groups = if by_commune {
-                    self.line_groups(&found.inside, reads)
-                } else {
-                    Vec::new()
+                    (self.cards(&found.inside, Heading::H3, reads)?, Vec::new())
                 };
                 let nearby = self.nearest_cards(&found.nearby, reads)?;
                 // Places listed on this page, then, per situation, those
@@ -1353,20 +1347,20 @@ impl<'a> Renderer<'a> {
                     if adapted.is_empty() {
                         continue;
                     }
+                    let (lieux, lignes) = if by_commune {
+                        (
+                            Vec::new(),
+                            adapted.iter().map(|&k| self.line(shown[k], reads)).collect(),
+                        )
+                    } else {
+                        (adapted.iter().map(|&k| shown_cards[k].clone()).collect(), Vec::new())
+                    };
                     situations.push(SituationGroup {
                         slug: s.slug,
                         label: s.label,
                         nombre: adapted.len(),
-                        lieux: if by_commune {
-                            Vec::new()
-                        } else {
-                            adapted.iter().map(|&k| shown_cards[k].clone()).collect()
-                        },
-                        lignes: if by_commune {
-                            adapted.iter().map(|&k| self.line(shown[k], reads)).collect()
-                        } else {
-                            Vec::new()
-                        },
+                        lieux,
+                        lignes,
                     });
                 }
                 let mut trail = vec![self.orientation_start(), self.need_link(n)];

@@ -198,23 +198,29 @@ fn template_tags(source: &str) -> Vec<&str> {
 /// Tera's default also escapes `/`, which pages minified once as templates
 /// would then carry as `&#x2F;` in every address.
 pub fn escape_html(input: &str) -> String {
-    // Every value a page shows goes through here: copy the runs between
-    // special characters whole rather than one char at a time. The five
-    // special characters are ASCII, so byte indices are char boundaries.
+    escape(input, |byte| match byte {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'"' => Some("&quot;"),
+        b'\'' => Some("&#39;"),
+        _ => None,
+    })
+}
+
+/// `input` with each byte that `entity` names replaced by its entity.
+/// Every value a page shows goes through here: runs between special
+/// characters are copied whole. The special characters are ASCII, so byte
+/// indices are char boundaries.
+fn escape(input: &str, entity: impl Fn(u8) -> Option<&'static str>) -> String {
     let mut out = String::with_capacity(input.len() + 8);
     let mut copied = 0;
     for (i, byte) in input.bytes().enumerate() {
-        let entity = match byte {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        out.push_str(&input[copied..i]);
-        out.push_str(entity);
-        copied = i + 1;
+        if let Some(entity) = entity(byte) {
+            out.push_str(&input[copied..i]);
+            out.push_str(entity);
+            copied = i + 1;
+        }
     }
     out.push_str(&input[copied..]);
     out
@@ -229,18 +235,14 @@ fn xml_filter(value: &tera::Value, _: &std::collections::HashMap<String, tera::V
 }
 
 pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
+    escape(s, |byte| match byte {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'"' => Some("&quot;"),
+        b'\'' => Some("&apos;"),
+        _ => None,
+    })
 }
 
 #[cfg(test)]
