@@ -365,7 +365,14 @@ pub fn replace_place(site: &mut Site, i: usize, new: Place) -> Vec<ChangedList> 
     let index = PointIndex::new(site.places.iter().map(|p| p.point).collect());
     let new_point = site.places[i].point;
     let could_enter = |origin: Option<LatLon>, list: &[(usize, f64)]| match (origin, new_point) {
-        (Some(o), Some(p)) => list.len() < k || list.last().is_some_and(|last| o.distance_km(p) <= last.1),
+        (Some(o), Some(p)) => {
+            list.len() < k
+                || list.last().is_some_and(|last| {
+                    // The gap test alone settles most of France's communes; its
+                    // margin keeps rounding from ever ruling out a real entrant.
+                    o.latitude_gap_km(p) <= last.1 * (1.0 + 1e-9) + 1e-9 && o.distance_km(p) <= last.1
+                })
+        }
         _ => false,
     };
     for c in 0..site.communes.len() {

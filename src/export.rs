@@ -72,12 +72,12 @@ pub fn rows_of(site: &Site, i: usize) -> Result<PlaceRows, Error> {
 
 /// `public/donnees/lieux.csv` of a site.
 pub fn csv(site: &Site) -> Result<Vec<u8>, Error> {
-    Ok(csv_pieces(&place_rows(site)?)?.concat())
+    Ok(csv_file(&place_rows(site)?)?.pieces.concat())
 }
 
 /// `public/donnees/lieux.csv`: schema header order, `|` between list items,
 /// every field quoted as the national examples are.
-fn csv_pieces(rows: &[PlaceRows]) -> Result<Vec<Cow<'_, [u8]>>, Error> {
+fn csv_file(rows: &[PlaceRows]) -> Result<OpenDataFile<'_>, Error> {
     let names: Vec<&str> = schema::schema().field_names().collect();
     let mut writer = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Always)
@@ -86,33 +86,38 @@ fn csv_pieces(rows: &[PlaceRows]) -> Result<Vec<Cow<'_, [u8]>>, Error> {
         .write_record(&names)
         .map_err(|e| Error::Internal(e.to_string()))?;
     let header = writer.into_inner().map_err(|e| Error::Internal(e.to_string()))?;
-    let mut pieces = Vec::with_capacity(rows.len() + 1);
-    pieces.push(Cow::Owned(header));
-    pieces.extend(rows.iter().map(|row| Cow::Borrowed(row.csv.as_slice())));
-    Ok(pieces)
+    let mut file = OpenDataFile::new(CSV_PATH, rows.len());
+    file.pieces.push(Cow::Owned(header));
+    for row in rows {
+        file.start_row();
+        file.pieces.push(Cow::Borrowed(row.csv.as_slice()));
+    }
+    Ok(file)
 }
 
 /// `public/donnees/lieux.json`: an array of objects with the same fields and
 /// values as the CSV (strings; empty fields omitted; latitude and longitude as numbers).
-fn json_pieces(rows: &[PlaceRows]) -> Vec<Cow<'_, [u8]>> {
+fn json_file(rows: &[PlaceRows]) -> OpenDataFile<'_> {
+    let mut file = OpenDataFile::new("donnees/lieux.json", rows.len());
     if rows.is_empty() {
-        return vec![Cow::Borrowed(b"[]\n")];
+        file.pieces.push(Cow::Borrowed(b"[]\n"));
+        return file;
     }
-    let mut pieces = Vec::with_capacity(2 * rows.len() + 1);
-    pieces.push(Cow::Borrowed(&b"[\n"[..]));
+    file.pieces.push(Cow::Borrowed(&b"[\n"[..]));
     for (n, row) in rows.iter().enumerate() {
+        file.start_row();
         if n > 0 {
-            pieces.push(Cow::Borrowed(&b",\n"[..]));
+            file.pieces.push(Cow::Borrowed(&b",\n"[..]));
         }
-        pieces.push(Cow::Borrowed(row.json.as_bytes()));
+        file.pieces.push(Cow::Borrowed(row.json.as_bytes()));
     }
-    pieces.push(Cow::Borrowed(&b"\n]\n"[..]));
-    pieces
+    file.pieces.push(Cow::Borrowed(&b"\n]\n"[..]));
+    file
 }
 
 /// `public/donnees/lieux.geojson`: RFC 7946, [lon, lat], one feature per place
 /// that has its own coordinates.
-fn geojson_pieces(rows: &[PlaceRows]) -> Result<Vec<Cow<'_, [u8]>>, Error> {
+fn geojson_file(rows: &[PlaceRows]) -> Result<OpenDataFile<'_>, Error> {
     let empty = geojson::FeatureCollection {
         bbox: None,
         features: Vec::new(),
@@ -122,18 +127,20 @@ fn geojson_pieces(rows: &[PlaceRows]) -> Result<Vec<Cow<'_, [u8]>>, Error> {
     let (head, tail) = shell
         .split_once("[]")
         .ok_or_else(|| Error::Internal("FeatureCollection sans tableau".into()))?;
-    let mut pieces = Vec::with_capacity(2 * rows.len() + 2);
-    pieces.push(Cow::Owned(format!("{head}[").into_bytes()));
+    let mut file = OpenDataFile::new("donnees/lieux.geojson", rows.len());
+    file.pieces.push(Cow::Owned(format!("{head}[").into_bytes()));
     let mut first = true;
-    for feature in rows.iter().filter_map(|r| r.feature.as_ref()) {
+    for row in rows {
+        file.start_row();
+        let Some(feature) = &row.feature else { continue };
         if !first {
-            pieces.push(Cow::Borrowed(&b","[..]));
+            file.pieces.push(Cow::Borrowed(&b","[..]));
         }
         first = false;
-        pieces.push(Cow::Borrowed(feature.as_bytes()));
+        file.pieces.push(Cow::Borrowed(feature.as_bytes()));
     }
-    pieces.push(Cow::Owned(format!("]{tail}\n").into_bytes()));
-    Ok(pieces)
+    file.pieces.push(Cow::Owned(format!("]{tail}\n").into_bytes()));
+    Ok(file)
 }
 
 fn feature(site: &Site, i: usize) -> Option<geojson::Feature> {
@@ -171,14 +178,104 @@ fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-/// An output file as the pieces it is made of, in order.
-pub type Pieces<'a> = (&'static str, Vec<Cow<'a, [u8]>>);
+/// An open data file as the pieces it is made of, in order, without
+/// joining them in memory; and where each place's part of it begins, so
+/// that `serve` rewrites a file only from the first place that changed.
+pub struct OpenDataFile<'a> {
+    pub path: &'static str,
+    pub pieces: Vec<Cow<'a, [u8]>>,
+    /// For each row, the index of its first piece (its separator included).
+    row_starts: Vec<usize>,
+}
+
+impl<'a> OpenDataFile<'a> {
+    fn new(path: &'static str, rows: usize) -> Self {
+        OpenDataFile {
+            path,
+            pieces: Vec::with_capacity(2 * rows + 2),
+            row_starts: Vec::with_capacity(rows),
+        }
+    }
+
+    /// Marks the next piece as the beginning of the next row's part.
+    fn start_row(&mut self) {
+        self.row_starts.push(self.pieces.len());
+    }
+
+    /// Size of the whole file, in bytes.
+    pub fn len(&self) -> u64 {
+        self.pieces.iter().map(|p| p.len() as u64).sum()
+    }
+
+    /// Where the part of row `row` begins (in bytes) and the pieces from
+    /// there to the end: everything before is the same as long as rows
+    /// `..row` are.
+    pub fn tail_from_row(&self, row: usize) -> (u64, &[Cow<'a, [u8]>]) {
+        let start = self.row_starts.get(row).copied().unwrap_or(self.pieces.len());
+        let offset = self.pieces[..start].iter().map(|p| p.len() as u64).sum();
+        (offset, &self.pieces[start..])
+    }
+}
 
 /// The three open data files.
-pub fn open_data_pieces(rows: &[PlaceRows]) -> Result<[Pieces<'_>; 3], Error> {
-    Ok([
-        (CSV_PATH, csv_pieces(rows)?),
-        ("donnees/lieux.json", json_pieces(rows)),
-        ("donnees/lieux.geojson", geojson_pieces(rows)?),
-    ])
+pub fn open_data_files(rows: &[PlaceRows]) -> Result<[OpenDataFile<'_>; 3], Error> {
+    Ok([csv_file(rows)?, json_file(rows), geojson_file(rows)?])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(n: usize, text: &str, feature: bool) -> PlaceRows {
+        PlaceRows {
+            csv: format!("\"{n}\",\"{text}\"\n").into_bytes(),
+            json: format!("  {{ \"id\": \"{n}\", \"nom\": \"{text}\" }}"),
+            feature: feature.then(|| format!("{{\"id\":\"{n}\",\"nom\":\"{text}\"}}")),
+        }
+    }
+
+    /// What `serve` relies on to rewrite only the end of a file: whatever
+    /// row `r` becomes (longer, shorter, with or without a feature), the
+    /// bytes before its offset stay the same, and the tail completes them.
+    #[test]
+    fn a_file_is_the_same_before_the_part_of_a_changed_row() {
+        let before: Vec<PlaceRows> = (0..6).map(|n| row(n, "lieu", n % 2 == 0)).collect();
+        for r in 0..before.len() {
+            for (text, feature) in [("nom bien plus long", true), ("", false), ("x", true)] {
+                let mut after = before.clone();
+                after[r] = row(r, text, feature);
+                let old = open_data_files(&before).unwrap();
+                let new = open_data_files(&after).unwrap();
+                for (old, new) in old.iter().zip(&new) {
+                    let (old_offset, _) = old.tail_from_row(r);
+                    let (offset, tail) = new.tail_from_row(r);
+                    assert_eq!(old_offset, offset, "{} row {r}", new.path);
+                    let (old_bytes, new_bytes) = (old.pieces.concat(), new.pieces.concat());
+                    let cut = offset as usize;
+                    assert_eq!(old_bytes[..cut], new_bytes[..cut], "{} row {r}", new.path);
+                    assert_eq!(tail.concat(), new_bytes[cut..], "{} row {r}", new.path);
+                    assert_eq!(new.len(), new_bytes.len() as u64);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_row_starts_after_the_header_and_the_tail_of_the_last_is_its_part() {
+        let rows: Vec<PlaceRows> = (0..3).map(|n| row(n, "lieu", true)).collect();
+        let [csv, json, geojson] = open_data_files(&rows).unwrap();
+        assert_eq!(csv.tail_from_row(0).0, csv.pieces[0].len() as u64);
+        assert_eq!(
+            json.tail_from_row(2).1.concat(),
+            format!(",\n{}\n]\n", rows[2].json).into_bytes()
+        );
+        let feature = rows[2].feature.as_deref().unwrap();
+        assert!(
+            geojson
+                .tail_from_row(2)
+                .1
+                .concat()
+                .starts_with(format!(",{feature}]").as_bytes())
+        );
+    }
 }

@@ -49,6 +49,10 @@ pub struct LiveSite {
     dashboard_stale: bool,
     /// Every place's lines in the open data files.
     rows: Vec<crate::export::PlaceRows>,
+    /// Length of each open data file as last written, in the order of
+    /// [`crate::export::open_data_files`]: an edit rewrites them in place
+    /// from the first changed place only if they are still that long.
+    open_data_lengths: [u64; 3],
     /// Every place's card on lists, rendered once.
     cards: std::sync::Arc<render::Cards>,
     site: Site,
@@ -153,6 +157,7 @@ impl LiveSite {
             let compiled = theme.compile()?;
             let tera = std::sync::Arc::new(compiled.tera);
             let rows = crate::export::place_rows(&site)?;
+            let open_data_lengths = crate::export::open_data_files(&rows)?.each_ref().map(|f| f.len());
             let (keys, reads, manifest, charts, cards) = {
                 let renderer = Renderer::with_templates(&site, tera.clone(), compiled.preminified, &options.render)?;
                 let keys = renderer.page_keys();
@@ -177,6 +182,7 @@ impl LiveSite {
             staging.commit()?;
             let live = LiveSite {
                 rows,
+                open_data_lengths,
                 cards,
                 options: options.clone(),
                 tera,
@@ -326,19 +332,21 @@ impl LiveSite {
         // the place's département.
         departements.sort_unstable();
         departements.dedup();
-        let mut rows_changed = false;
+        let mut first_changed_row: Option<usize> = None;
         for (i, _) in &edits {
             let rows = crate::export::rows_of(&self.site, *i)?;
             if rows != self.rows[*i] {
                 self.rows[*i] = rows;
-                rows_changed = true;
+                first_changed_row = Some(first_changed_row.map_or(*i, |first| first.min(*i)));
             }
         }
-        // The open data files are the largest: written straight from every
-        // place's rows (only if the place's rows changed), while the pages
+        // The open data files are the largest: rewritten in place from the
+        // first changed place on (when its rows changed), while the pages
         // are rendered and written.
         let site = &self.site;
         let manifest = &mut self.manifest;
+        let (rows, old_lengths) = (&self.rows, self.open_data_lengths);
+        let _writing = OUTPUT_LOCK.write().unwrap_or_else(|e| e.into_inner());
         let (pages, open_data) = rayon::join(
             || -> Result<_, Error> {
                 let memory = pipeline::MemorySink::default();
@@ -352,24 +360,27 @@ impl LiveSite {
                 let written = pipeline::timed("écriture", || write_changed(manifest, &InPlace(&output), files))?;
                 Ok((rendered, written))
             },
-            || -> Result<usize, Error> {
-                if !rows_changed {
-                    return Ok(0);
-                }
+            || -> Result<Option<[u64; 3]>, Error> {
+                let Some(first) = first_changed_row else {
+                    return Ok(None);
+                };
                 pipeline::timed("données ouvertes", || {
                     use rayon::prelude::*;
-                    crate::export::open_data_pieces(&self.rows)?
+                    let files = crate::export::open_data_files(rows)?;
+                    files
                         .par_iter()
-                        .map(|(path, pieces)| {
-                            crate::write::replace_file_with_pieces(&output.join(path), pieces).map(|()| 1)
-                        })
-                        .sum()
+                        .zip(old_lengths)
+                        .try_for_each(|(file, old_length)| rewrite_open_data(&output, file, old_length, first))?;
+                    Ok(Some(files.each_ref().map(|f| f.len())))
                 })
             },
         );
         drop(renderer);
-        let (rendered, written) = pages?;
-        let written = written + open_data?;
+        let (rendered, mut written) = pages?;
+        if let Some(lengths) = open_data? {
+            self.open_data_lengths = lengths;
+            written += lengths.len();
+        }
         self.update_graph(&dirty, rendered.into_iter().map(|(_, _, r)| r).collect());
 
         let edited: Vec<&Path> = edits.iter().map(|(_, f)| f.path.as_path()).collect();
@@ -420,6 +431,29 @@ impl LiveSite {
             self.graph.remove(page);
             self.graph.add(page, r);
         }
+    }
+}
+
+/// Held for writing while an edit writes into the served folder, where the
+/// open data files are rewritten in place: `serve`'s server reads under it,
+/// so a browser never gets a file half rewritten, nor a page from before
+/// an edit with a search index from after it.
+pub static OUTPUT_LOCK: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// Brings one open data file on disk up to date, where rows `..first`
+/// did not change: only its end is rewritten, unless the file is not what
+/// was last written (then, or if that fails, it is replaced whole).
+fn rewrite_open_data(
+    output: &Path,
+    file: &crate::export::OpenDataFile<'_>,
+    old_length: u64,
+    first: usize,
+) -> Result<(), Error> {
+    let path = output.join(file.path);
+    let (offset, tail) = file.tail_from_row(first);
+    match crate::write::patch_file_tail(&path, old_length, offset, tail) {
+        Ok(true) => Ok(()),
+        Ok(false) | Err(_) => crate::write::replace_file_with_pieces(&path, &file.pieces),
     }
 }
 

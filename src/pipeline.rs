@@ -339,9 +339,9 @@ pub fn write_data_files(
     use rayon::prelude::*;
     let (open_data, others) = rayon::join(
         || -> Result<Manifest, Error> {
-            crate::export::open_data_pieces(rows)?
+            crate::export::open_data_files(rows)?
                 .par_iter()
-                .map(|(path, pieces)| put_pieces(sink, path, pieces))
+                .map(|file| put_pieces(sink, file.path, &file.pieces))
                 .collect()
         },
         || -> Result<Manifest, Error> {

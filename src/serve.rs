@@ -216,12 +216,21 @@ fn respond(url: &str, output: &Path, state: &Mutex<BuildState>) -> Response {
         );
     }
     match resolve(output, path) {
-        Some(file) => match std::fs::read(&file) {
+        Some(file) => match read_between_edits(&file) {
             Ok(bytes) => with_type(tiny_http::Response::from_data(bytes), content_type(&file)).with_header(no_store()),
             Err(_) => not_found(output),
         },
         None => not_found(output),
     }
+}
+
+/// Reads a file of the output when no edit is being written into it
+/// ([`crate::incremental::OUTPUT_LOCK`]).
+fn read_between_edits(file: &Path) -> std::io::Result<Vec<u8>> {
+    let _reading = crate::incremental::OUTPUT_LOCK
+        .read()
+        .unwrap_or_else(|e| e.into_inner());
+    std::fs::read(file)
 }
 
 fn not_found(output: &Path) -> Response {

@@ -53,15 +53,24 @@ pub struct LatLon {
     pub lon: f64,
 }
 
+const EARTH_RADIUS_KM: f64 = 6371.0088;
+
 impl LatLon {
     /// Great-circle distance in kilometres.
     pub fn distance_km(self, other: LatLon) -> f64 {
-        const EARTH_RADIUS_KM: f64 = 6371.0088;
         let (p1, p2) = (self.lat.to_radians(), other.lat.to_radians());
         let dp = p2 - p1;
         let dl = (other.lon - self.lon).to_radians();
         let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
         2.0 * EARTH_RADIUS_KM * a.sqrt().asin()
+    }
+
+    /// A lower bound of [`LatLon::distance_km`] without trigonometry: the
+    /// length of meridian between the two latitudes. Going from one point to
+    /// the other covers at least that, so a point whose gap exceeds a radius
+    /// is outside it (an edit in `serve` rules out most communes this way).
+    pub fn latitude_gap_km(self, other: LatLon) -> f64 {
+        EARTH_RADIUS_KM * (other.lat - self.lat).abs().to_radians()
     }
 }
 
@@ -401,6 +410,17 @@ mod tests {
         };
         let d = pau.distance_km(bayonne);
         assert!((d - 91.6).abs() < 2.0, "{d}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_latitude_gap_never_exceeds_the_distance(
+            a in -90.0f64..=90.0, b in -180.0f64..=180.0, c in -90.0f64..=90.0, d in -180.0f64..=180.0,
+        ) {
+            let (p, q) = (LatLon { lat: a, lon: b }, LatLon { lat: c, lon: d });
+            let (gap, distance) = (p.latitude_gap_km(q), p.distance_km(q));
+            proptest::prop_assert!(gap <= distance * (1.0 + 1e-9) + 1e-9, "{gap} > {distance}");
+        }
     }
 
     #[test]

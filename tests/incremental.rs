@@ -149,6 +149,26 @@ fn a_description_edit_renders_one_page() {
     assert_same_as_full_build(&out, &root, dir.path(), "description seule");
 }
 
+/// An edit rewrites the open data files from the edited place on, in
+/// place; a file that is no longer what `serve` wrote is replaced whole.
+#[test]
+fn open_data_files_changed_behind_serve_are_written_whole() {
+    let Demo {
+        dir,
+        root,
+        out,
+        mut live,
+    } = Demo::built();
+    std::fs::write(out.join("donnees/lieux.csv"), "abîmé").unwrap();
+    std::fs::remove_file(out.join("donnees/lieux.geojson")).unwrap();
+    let place = root.join("content/lieux/ciapa-pau.md");
+    set_field(&place, "telephone", "\"+33559000001\"");
+    let (outcome, _) = live.apply(std::slice::from_ref(&place)).unwrap();
+    live.refresh_dashboard().unwrap();
+    assert!(matches!(outcome, Outcome::Incremental { .. }), "{outcome:?}");
+    assert_same_as_full_build(&out, &root, dir.path(), "données ouvertes abîmées");
+}
+
 #[test]
 fn an_invalid_edit_writes_nothing_and_a_new_place_rebuilds_everything() {
     let Demo {
