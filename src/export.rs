@@ -203,7 +203,7 @@ impl<'a> OpenDataFile<'a> {
     }
 
     /// Size of the whole file, in bytes.
-    pub fn len(&self) -> u64 {
+    pub fn byte_len(&self) -> u64 {
         self.pieces.iter().map(|p| p.len() as u64).sum()
     }
 
@@ -254,7 +254,7 @@ mod tests {
                     let cut = offset as usize;
                     assert_eq!(old_bytes[..cut], new_bytes[..cut], "{} row {r}", new.path);
                     assert_eq!(tail.concat(), new_bytes[cut..], "{} row {r}", new.path);
-                    assert_eq!(new.len(), new_bytes.len() as u64);
+                    assert_eq!(new.byte_len(), new_bytes.len() as u64);
                 }
             }
         }

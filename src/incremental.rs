@@ -10,7 +10,8 @@
 //!    it can enter or leave ([`enrich::replace_place`]);
 //! 3. renders the pages whose reads meet what changed: the place's page,
 //!    the pages summing it up if its summary changed (their cards of the
-//!    place are rendered again), the pages showing a changed list, and the
+//!    place are rendered again), the pages counting places if its commune
+//!    or services changed, the pages showing a changed list, and the
 //!    search index of its département;
 //! 4. writes only the pages and indexes whose bytes changed, and, if the
 //!    place's rows in the open data changed, the three open data files,
@@ -73,6 +74,8 @@ pub enum Outcome {
     Incremental { rendered: usize, written: usize },
     /// Everything was rebuilt.
     Full,
+    /// Only files the build never reads changed (an editor's swap file).
+    Unchanged,
 }
 
 /// Which pages read what.
@@ -81,6 +84,7 @@ struct Graph {
     by_summary: HashMap<usize, Vec<usize>>,
     by_list: HashMap<List, Vec<usize>>,
     everything: Vec<usize>,
+    counts: Vec<usize>,
     all_fields: Vec<usize>,
     /// What each page read, to take it out of the maps above when the
     /// page is rendered again (without going through all of them).
@@ -109,6 +113,9 @@ impl Graph {
         if r.everything {
             self.everything.push(page);
         }
+        if r.counts {
+            self.counts.push(page);
+        }
         if r.all_fields {
             self.all_fields.push(page);
         }
@@ -129,6 +136,9 @@ impl Graph {
         }
         if old.everything {
             self.everything.retain(|&x| x != page);
+        }
+        if old.counts {
+            self.counts.retain(|&x| x != page);
         }
         if old.all_fields {
             self.all_fields.retain(|&x| x != page);
@@ -157,7 +167,7 @@ impl LiveSite {
             let compiled = theme.compile()?;
             let tera = std::sync::Arc::new(compiled.tera);
             let rows = crate::export::place_rows(&site)?;
-            let open_data_lengths = crate::export::open_data_files(&rows)?.each_ref().map(|f| f.len());
+            let open_data_lengths = crate::export::open_data_files(&rows)?.each_ref().map(|f| f.byte_len());
             let (keys, reads, manifest, charts, cards) = {
                 let renderer = Renderer::with_templates(&site, tera.clone(), compiled.preminified, &options.render)?;
                 let keys = renderer.page_keys();
@@ -219,6 +229,7 @@ impl LiveSite {
 
     fn apply_changes(&mut self, changed: &[PathBuf]) -> Result<(Outcome, Vec<Diagnostic>), Error> {
         match self.edits(changed)? {
+            Some(edits) if edits.is_empty() => Ok((Outcome::Unchanged, self.warnings.clone())),
             Some(edits) => self.apply_edits(edits),
             None => self.full(),
         }
@@ -231,6 +242,9 @@ impl LiveSite {
         let mut edits = Vec::new();
         for path in changed {
             let rel = load::relative_path(root, path);
+            if self.never_read(&rel) {
+                continue;
+            }
             let Some(i) = self.site.places.iter().position(|p| p.source.path == rel) else {
                 return Ok(None);
             };
@@ -248,6 +262,23 @@ impl LiveSite {
             }
         }
         Ok(Some(edits))
+    }
+
+    /// Whether a change at `rel` cannot change the site: a hidden file
+    /// under `content/` (loading skips them: editors' swap files), or
+    /// something under `content/` that is gone and held nothing the last
+    /// build read or warned about (an editor's short-lived test file).
+    fn never_read(&self, rel: &Path) -> bool {
+        if !rel.starts_with("content") {
+            return false;
+        }
+        if rel.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+            return true;
+        }
+        let gone = std::fs::symlink_metadata(self.options.root.join(rel)).is_err();
+        gone && !self.site.places.iter().any(|p| p.source.path.starts_with(rel))
+            && !self.site.pages.iter().any(|p| p.page.path.starts_with(rel))
+            && !self.warnings.iter().any(|w| w.file.starts_with(rel))
     }
 
     fn apply_edits(&mut self, edits: Vec<(usize, ContentFile)>) -> Result<(Outcome, Vec<Diagnostic>), Error> {
@@ -280,6 +311,7 @@ impl LiveSite {
 
         let enrich_started = std::time::Instant::now();
         let mut summaries_changed = Vec::new();
+        let mut counts_changed = false;
         let mut departements = Vec::new();
         let mut lists = Vec::new();
         for (i, valid) in places {
@@ -289,6 +321,7 @@ impl LiveSite {
             if !Renderer::same_summary(&self.site.places[i], &place, self.site.today) {
                 summaries_changed.push(i);
             }
+            counts_changed |= !Renderer::same_counts(&self.site.places[i], &place);
             departements.extend(self.site.departement_index(&self.site.places[i].departement));
             departements.extend(self.site.departement_index(&place.departement));
             lists.extend(enrich::replace_place(&mut self.site, i, place));
@@ -311,6 +344,9 @@ impl LiveSite {
             .iter()
             .filter_map(|(i, _)| self.keys.iter().position(|&k| k == PageKey::Place(*i)))
             .collect();
+        if counts_changed {
+            dirty.extend(self.graph.counts.iter().copied());
+        }
         if !summaries_changed.is_empty() {
             dirty.extend(self.graph.everything.iter().copied());
             for i in &summaries_changed {
@@ -371,7 +407,7 @@ impl LiveSite {
                         .par_iter()
                         .zip(old_lengths)
                         .try_for_each(|(file, old_length)| rewrite_open_data(&output, file, old_length, first))?;
-                    Ok(Some(files.each_ref().map(|f| f.len())))
+                    Ok(Some(files.each_ref().map(|f| f.byte_len())))
                 })
             },
         );

@@ -1,10 +1,11 @@
 // Live reload for `annuaire serve` only (never in a published build).
-// Polls the build state; reloads after a successful rebuild, and shows the
+// Waits for news of the build; reloads after a successful rebuild, and shows the
 // content errors of a failed one on the page, as text.
 (function () {
   "use strict";
   var url = "/__annuaire/etat";
   var known = null;
+  var numero = null;
   var panel = null;
 
   function show(errors) {
@@ -31,16 +32,21 @@
     panel.appendChild(list);
   }
 
+  // Asks for the state after the one it knows: the server answers as soon
+  // as a build ends (or after a while, unchanged, and the page asks again).
   function poll() {
-    fetch(url, { cache: "no-store" })
+    var ask = numero === null ? url : url + "?apres=" + numero;
+    fetch(ask, { cache: "no-store" })
       .then(function (r) { return r.json(); })
       .then(function (state) {
         if (known !== null && state.version !== known) { location.reload(); return; }
+        var news = state.numero !== numero;
         known = state.version;
+        numero = state.numero;
         show(state.erreurs || []);
+        setTimeout(poll, news ? 0 : 1000);
       })
-      .catch(function () {})
-      .then(function () { setTimeout(poll, 700); });
+      .catch(function () { setTimeout(poll, 1000); });
   }
   poll();
 })();

@@ -269,8 +269,11 @@ pub struct Reads {
     /// Places shown as a summary (name, address, services, publics…).
     pub summaries: Vec<usize>,
     pub lists: Vec<List>,
-    /// Totals or lists over every place's summary.
+    /// Lists over every place's summary.
     pub everything: bool,
+    /// Totals over every place: how many places each territory, service or
+    /// need has ([`Renderer::same_counts`] says what they depend on).
+    pub counts: bool,
     /// Any field of any place (the dashboard: completeness, freshness).
     pub all_fields: bool,
 }
@@ -297,6 +300,10 @@ impl Reads {
 
     fn everything(&mut self) {
         self.everything = true;
+    }
+
+    fn counts(&mut self) {
+        self.counts = true;
     }
 
     fn all_fields(&mut self) {
@@ -820,6 +827,17 @@ impl<'a> Renderer<'a> {
                 == crate::fermeture::summary(y.fermeture_temporaire.as_ref(), today)
     }
 
+    /// Whether two versions of a place count the same in every total:
+    /// same commune (hence EPCI and département) and same services (hence
+    /// needs of the guided path). Pages that only count places
+    /// ([`Reads::counts`]) stay as they are otherwise.
+    pub fn same_counts(a: &Place, b: &Place) -> bool {
+        a.commune_code == b.commune_code
+            && a.epci_siren == b.epci_siren
+            && a.departement == b.departement
+            && a.lieu.services == b.lieu.services
+    }
+
     fn place_view(&self, index: usize, reads: &mut Reads) -> PlaceView {
         let place = &self.site.places[index];
         let lieu = &place.lieu;
@@ -962,7 +980,7 @@ impl<'a> Renderer<'a> {
     }
 
     fn all_service_rows(&self, reads: &mut Reads) -> Vec<ServiceRow> {
-        reads.everything();
+        reads.counts();
         let all: Vec<usize> = (0..self.site.places.len()).collect();
         self.service_rows(&all, &mut Reads::default())
     }
@@ -974,9 +992,9 @@ impl<'a> Renderer<'a> {
         reads: &mut Reads,
         show: impl Fn(usize) -> Result<T, Error>,
     ) -> Result<(Vec<CommuneGroup<T>>, Vec<DepartementRow>), Error> {
-        reads.everything();
         let site = self.site;
         if site.places.len() > LONG_LIST {
+            reads.counts();
             let rows = site
                 .departements
                 .iter()
@@ -988,6 +1006,7 @@ impl<'a> Renderer<'a> {
                 .collect();
             return Ok((Vec::new(), rows));
         }
+        reads.everything();
         let mut groups: Vec<&CommuneEntry> = site.communes.iter().filter(|c| !c.places.is_empty()).collect();
         groups.sort_by_cached_key(|c| (text::fold(&c.nom), c.code.clone()));
         let groups = groups
@@ -1019,7 +1038,7 @@ impl<'a> Renderer<'a> {
         let mut c = tera::Context::new();
         let template = match key {
             PageKey::Home => {
-                reads.everything();
+                reads.counts();
                 c.insert("nb_communes", &site.communes.len());
                 c.insert(
                     "nb_communes_avec_lieu",
@@ -1055,7 +1074,8 @@ impl<'a> Renderer<'a> {
                 "lieu.html"
             }
             PageKey::Service(s) => {
-                reads.everything();
+                // Which places offer it; their cards record their summaries.
+                reads.counts();
                 let label = &services_vocabulary()[s].value;
                 let offering: Vec<usize> = site
                     .departements
@@ -1248,7 +1268,7 @@ impl<'a> Renderer<'a> {
                 "carte.html"
             }
             PageKey::OrientationStart => {
-                reads.everything();
+                reads.counts();
                 let needs: Vec<Choice> = crate::orientation::NEEDS
                     .iter()
                     .enumerate()
@@ -1271,7 +1291,7 @@ impl<'a> Renderer<'a> {
             }
             PageKey::OrientationNeed(n) => {
                 let choices = if site.departements.len() > 1 {
-                    reads.everything();
+                    reads.counts();
                     (0..site.departements.len())
                         .map(|d| {
                             let dep = &site.departements[d];

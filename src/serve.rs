@@ -11,10 +11,11 @@ use crate::incremental::{LiveSite, Outcome};
 use crate::pipeline::BuildOptions;
 use crate::render::RenderOptions;
 use notify::RecursiveMode;
-use notify_debouncer_full::new_debouncer;
+use notify::Watcher;
 use serde::Serialize;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 pub const STATE_PATH: &str = "/__annuaire/etat";
@@ -28,6 +29,41 @@ pub struct BuildState {
     pub version: u64,
     /// Problems of the last build, in the human format, one per entry.
     pub erreurs: Vec<String>,
+    /// Increases at every change of this state: what a browser waiting for
+    /// news gives back (`/__annuaire/etat?apres=<numero>`).
+    pub numero: u64,
+}
+
+/// The build state, and the browsers waiting for it to change: they are
+/// told at once, instead of asking again and again.
+#[derive(Default)]
+pub struct SharedState {
+    state: Mutex<BuildState>,
+    changed: Condvar,
+}
+
+impl SharedState {
+    pub fn get(&self) -> BuildState {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn change(&self, f: impl FnOnce(&mut BuildState)) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut state);
+        state.numero += 1;
+        self.changed.notify_all();
+    }
+
+    /// The state once its `numero` is no longer `known`, or as it is after
+    /// `timeout`.
+    pub fn wait_past(&self, known: u64, timeout: Duration) -> BuildState {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let (state, _) = self
+            .changed
+            .wait_timeout_while(state, timeout, |s| s.numero == known)
+            .unwrap_or_else(|e| e.into_inner());
+        state.clone()
+    }
 }
 
 pub struct ServeOptions {
@@ -36,21 +72,10 @@ pub struct ServeOptions {
     pub output: Option<PathBuf>,
 }
 
-/// Runs one build and records its outcome in `state`. Returns whether it succeeded.
-pub fn rebuild(options: &BuildOptions, state: &Mutex<BuildState>) -> bool {
-    let mut live = None;
-    update(&mut live, options, state, &[])
-}
-
 /// Applies the changed files to the live site (incrementally when they are
 /// edits of places, see [`crate::incremental`]), or builds it anew, and
-/// records the outcome in `state`. Returns whether it succeeded.
-pub fn update(
-    live: &mut Option<LiveSite>,
-    options: &BuildOptions,
-    state_lock: &Mutex<BuildState>,
-    changed: &[PathBuf],
-) -> bool {
+/// records the outcome in `shared`. Returns whether it succeeded.
+pub fn update(live: &mut Option<LiveSite>, options: &BuildOptions, shared: &SharedState, changed: &[PathBuf]) -> bool {
     let started = std::time::Instant::now();
     let result = match live.as_mut() {
         Some(site) if !changed.is_empty() => site.apply(changed),
@@ -59,38 +84,39 @@ pub fn update(
             (Outcome::Full, warnings)
         }),
     };
-    let mut state = state_lock.lock().unwrap_or_else(|e| e.into_inner());
     match result {
+        Ok((Outcome::Unchanged, _)) => true,
         Ok((outcome, warnings)) => {
-            state.version += 1;
-            state.erreurs.clear();
+            shared.change(|state| {
+                state.version += 1;
+                state.erreurs.clear();
+            });
             eprint!("{}", diagnostics::render_human(&warnings));
             let places = live.as_ref().map_or(0, LiveSite::places);
             match outcome {
-                Outcome::Full => eprintln!(
-                    "Site reconstruit en {} ms ({} lieux).",
-                    started.elapsed().as_millis(),
-                    places
-                ),
                 Outcome::Incremental { rendered, written } => eprintln!(
                     "Site mis à jour en {} ms : {} pages recalculées, {} fichiers réécrits.",
                     started.elapsed().as_millis(),
                     rendered,
                     written
                 ),
+                _ => eprintln!(
+                    "Site reconstruit en {} ms ({} lieux).",
+                    started.elapsed().as_millis(),
+                    places
+                ),
             }
-            drop(state);
-            refresh_dashboard(live, state_lock);
+            refresh_dashboard(live, shared);
             true
         }
         Err(Error::Content(diags)) => {
             eprint!("{}", diagnostics::render_human(&diags));
-            state.erreurs = diags.iter().filter(|d| d.is_error()).map(one_line).collect();
+            shared.change(|state| state.erreurs = diags.iter().filter(|d| d.is_error()).map(one_line).collect());
             false
         }
         Err(other) => {
             eprintln!("Erreur : {other}");
-            state.erreurs = vec![other.to_string()];
+            shared.change(|state| state.erreurs = vec![other.to_string()]);
             // The model may be half updated: the next change rebuilds it all.
             *live = None;
             false
@@ -100,13 +126,13 @@ pub fn update(
 
 /// The dashboard follows the pages: the browser reloads once for the
 /// pages, once more when it changed.
-fn refresh_dashboard(live: &mut Option<LiveSite>, state: &Mutex<BuildState>) {
+fn refresh_dashboard(live: &mut Option<LiveSite>, shared: &SharedState) {
     let Some(site) = live.as_mut() else { return };
     let started = std::time::Instant::now();
     match site.refresh_dashboard() {
         Ok(0) => {}
         Ok(written) => {
-            state.lock().unwrap_or_else(|e| e.into_inner()).version += 1;
+            shared.change(|state| state.version += 1);
             eprintln!(
                 "Tableau de bord mis à jour en {} ms ({} fichiers).",
                 started.elapsed().as_millis(),
@@ -140,15 +166,13 @@ pub fn serve(options: ServeOptions) -> Result<(), Error> {
         threads: None,
     };
     let output = build_options.output_dir();
-    let state = Arc::new(Mutex::new(BuildState::default()));
+    let shared = Arc::new(SharedState::default());
     let mut live = None;
-    update(&mut live, &build_options, &state, &[]);
+    update(&mut live, &build_options, &shared, &[]);
     eprintln!("Site servi sur http://{address}/ (Ctrl+C pour arrêter)");
 
-    let watch_state = Arc::clone(&state);
-    let watch_options = build_options.clone();
     let (tx, rx) = std::sync::mpsc::channel();
-    let mut debouncer = new_debouncer(Duration::from_millis(150), None, tx)
+    let mut watcher = notify::recommended_watcher(tx)
         .map_err(|e| Error::Internal(format!("surveillance des fichiers impossible : {e}")))?;
     for watched in ["content", "themes", "static", crate::config::CONFIG_FILE] {
         let path = options.root.join(watched);
@@ -158,56 +182,104 @@ pub fn serve(options: ServeOptions) -> Result<(), Error> {
             } else {
                 RecursiveMode::NonRecursive
             };
-            debouncer
+            watcher
                 .watch(&path, mode)
                 .map_err(|e| Error::Internal(format!("surveillance de {} impossible : {e}", path.display())))?;
         }
     }
+    let watch_shared = Arc::clone(&shared);
+    let watch_options = build_options.clone();
     std::thread::spawn(move || {
         let output = watch_options.output_dir();
         // Files edited, not read (our own build reads them), outside our own
         // output (which may sit under a watched folder).
-        let edited = |batch: notify_debouncer_full::DebounceEventResult, into: &mut Vec<PathBuf>| {
-            for event in batch.into_iter().flatten() {
-                if matches!(event.kind, notify::EventKind::Access(_)) {
-                    continue;
-                }
-                for path in &event.paths {
-                    if !path.starts_with(&output) && !into.contains(path) {
-                        into.push(path.clone());
-                    }
+        let edited = |event: notify::Result<notify::Event>, into: &mut Vec<PathBuf>| {
+            let Ok(event) = event else { return };
+            if matches!(event.kind, notify::EventKind::Access(_)) {
+                return;
+            }
+            for path in event.paths {
+                if !path.starts_with(&output) && !into.contains(&path) {
+                    into.push(path);
                 }
             }
         };
-        while let Ok(batch) = rx.recv() {
+        while let Ok(first) = rx.recv() {
             let mut changed = Vec::new();
-            edited(batch, &mut changed);
-            // An editor's save often comes as several batches: one rebuild covers them all.
-            while let Ok(more) = rx.try_recv() {
+            edited(first, &mut changed);
+            // A save is a burst of events (truncate and write, or write a
+            // copy and rename it): one update once the files are quiet.
+            while let Ok(more) = rx.recv_timeout(QUIET) {
                 edited(more, &mut changed);
             }
             if !changed.is_empty() {
-                update(&mut live, &watch_options, &watch_state, &changed);
+                update(&mut live, &watch_options, &watch_shared, &changed);
             }
         }
     });
 
+    let waiting = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let room_to_wait = |waiting: &std::sync::atomic::AtomicUsize| {
+        waiting
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < MAX_WAITING).then_some(n + 1)
+            })
+            .is_ok()
+    };
     for request in server.incoming_requests() {
-        let response = respond(request.url(), &output, &state);
+        if let Some(known) = waits_for_news(request.url())
+            && room_to_wait(&waiting)
+        {
+            // Each waiting browser holds a thread, so that the others
+            // are served meanwhile.
+            let (shared, waiting) = (Arc::clone(&shared), Arc::clone(&waiting));
+            std::thread::spawn(move || {
+                let state = shared.wait_past(known, NEWS_WAIT);
+                let _ = request.respond(state_response(&state));
+                waiting.fetch_sub(1, Ordering::SeqCst);
+            });
+            continue;
+        }
+        let response = respond(request.url(), &output, &shared);
         let _ = request.respond(response);
     }
-    drop(debouncer);
+    drop(watcher);
     Ok(())
+}
+
+/// How long the files must be quiet before an update: the events of one
+/// save come within a millisecond or two.
+const QUIET: Duration = Duration::from_millis(10);
+/// How long a browser's request for news is held before it gets the
+/// state unchanged (and asks again).
+const NEWS_WAIT: Duration = Duration::from_secs(25);
+/// Browsers waiting for news at most; beyond, they get the state at once.
+const MAX_WAITING: usize = 64;
+
+/// `numero` in `/__annuaire/etat?apres=<numero>`: the browser waits for a
+/// state other than the one it knows.
+fn waits_for_news(url: &str) -> Option<u64> {
+    let (path, query) = url.split_once('?')?;
+    if path != STATE_PATH {
+        return None;
+    }
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("apres="))
+        .and_then(|n| n.parse().ok())
+}
+
+fn state_response(state: &BuildState) -> Response {
+    let body = serde_json::to_vec(state).unwrap_or_default();
+    with_type(tiny_http::Response::from_data(body), "application/json").with_header(no_store())
 }
 
 type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 
-fn respond(url: &str, output: &Path, state: &Mutex<BuildState>) -> Response {
+fn respond(url: &str, output: &Path, shared: &SharedState) -> Response {
     let path = url.split(['?', '#']).next().unwrap_or("/");
     if path == STATE_PATH {
-        let state = state.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let body = serde_json::to_vec(&state).unwrap_or_default();
-        return with_type(tiny_http::Response::from_data(body), "application/json").with_header(no_store());
+        return state_response(&shared.get());
     }
     if path == SCRIPT_PATH {
         return with_type(
@@ -303,6 +375,32 @@ pub fn content_type(path: &Path) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_browser_asks_for_news_after_the_state_it_knows() {
+        assert_eq!(waits_for_news("/__annuaire/etat?apres=12"), Some(12));
+        assert_eq!(waits_for_news("/__annuaire/etat?x=1&apres=3"), Some(3));
+        assert_eq!(waits_for_news("/__annuaire/etat"), None);
+        assert_eq!(waits_for_news("/__annuaire/etat?apres=abc"), None);
+        assert_eq!(waits_for_news("/lieux/?apres=1"), None);
+    }
+
+    #[test]
+    fn waiting_for_news_ends_at_the_next_change() {
+        let shared = Arc::new(SharedState::default());
+        let known = shared.get().numero;
+        let waiter = {
+            let shared = Arc::clone(&shared);
+            std::thread::spawn(move || shared.wait_past(known, Duration::from_secs(60)))
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        shared.change(|s| s.version += 1);
+        let news = waiter.join().unwrap();
+        assert_eq!((news.version, news.numero), (1, known + 1));
+        // Already past: at once; nothing new: the state as it is, when the time is up.
+        assert_eq!(shared.wait_past(known, Duration::from_secs(60)).numero, known + 1);
+        assert_eq!(shared.wait_past(known + 1, Duration::from_millis(10)).numero, known + 1);
+    }
 
     #[test]
     fn resolve_serves_indexes_and_refuses_traversal() {

@@ -144,7 +144,7 @@ fn a_description_edit_renders_one_page() {
             assert_eq!(rendered, 1, "only the place's page is rendered");
             assert!(written >= 1, "the place's page is written");
         }
-        Outcome::Full => panic!("an edit of one place is incremental"),
+        other => panic!("an edit of one place is incremental: {other:?}"),
     }
     assert_same_as_full_build(&out, &root, dir.path(), "description seule");
 }
@@ -167,6 +167,40 @@ fn open_data_files_changed_behind_serve_are_written_whole() {
     live.refresh_dashboard().unwrap();
     assert!(matches!(outcome, Outcome::Incremental { .. }), "{outcome:?}");
     assert_same_as_full_build(&out, &root, dir.path(), "données ouvertes abîmées");
+}
+
+/// Editors leave swap files and short-lived test files beside the one
+/// being saved: the build never reads them, so nothing is done; but a
+/// folder of places moved away (one event, for the folder) is a full
+/// rebuild.
+#[test]
+fn files_the_build_never_reads_change_nothing() {
+    let Demo {
+        dir,
+        root,
+        out,
+        mut live,
+    } = Demo::built();
+    let before = tree_fingerprint(&out);
+    let lieux = root.join("content/lieux");
+    let swap = lieux.join(".ciapa-pau.md.swp");
+    std::fs::write(&swap, "b0VIM").unwrap();
+    let gone = lieux.join("4913");
+    let (outcome, _) = live.apply(&[swap, gone]).unwrap();
+    assert_eq!(outcome, Outcome::Unchanged);
+    assert_eq!(tree_fingerprint(&out), before, "nothing written");
+
+    let folder = lieux.join("pays-basque");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::rename(lieux.join("cyberbase-bayonne.md"), folder.join("cyberbase-bayonne.md")).unwrap();
+    let (outcome, _) = live
+        .apply(&[lieux.join("cyberbase-bayonne.md"), folder.join("cyberbase-bayonne.md")])
+        .unwrap();
+    assert_eq!(outcome, Outcome::Full, "a place in a new file");
+    std::fs::rename(&folder, dir.path().join("pays-basque")).unwrap();
+    let (outcome, _) = live.apply(std::slice::from_ref(&folder)).unwrap();
+    assert_eq!(outcome, Outcome::Full, "the place went with its folder");
+    assert_same_as_full_build(&out, &root, dir.path(), "dossier déplacé");
 }
 
 #[test]

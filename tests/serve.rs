@@ -26,8 +26,12 @@ fn free_port() -> u16 {
 
 /// A minimal HTTP/1.0 GET, enough for our own server.
 fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    get_within(port, path, Duration::from_secs(5))
+}
+
+fn get_within(port: u16, path: &str, timeout: Duration) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    stream.set_read_timeout(Some(timeout)).ok()?;
     write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response).ok()?;
@@ -110,11 +114,27 @@ fn serve_rebuilds_on_save_and_reports_errors_without_stopping() {
 
     let file = site.path().join("content/lieux/cyberbase-bayonne.md");
     let original = std::fs::read_to_string(&file).unwrap();
+    // A browser waiting for news is told of the rebuild, and holds no one up meanwhile.
+    let known = state(port)["numero"].as_u64().expect("numero");
+    let news = std::thread::spawn(move || {
+        get_within(
+            port,
+            &format!("/__annuaire/etat?apres={known}"),
+            Duration::from_secs(30),
+        )
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!news.is_finished(), "nothing new yet: the request waits");
+    assert_eq!(get(port, "/").map(|(s, _)| s), Some(200), "others are served meanwhile");
     std::fs::write(
         &file,
         original.replace("nom: \"Cyberbase\"", "nom: \"Cyberbase du Petit Bayonne\""),
     )
     .unwrap();
+    let (_, body) = news.join().unwrap().expect("news of the rebuild");
+    let news: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(news["numero"].as_u64() > Some(known), "{news}");
+    assert_eq!(news["version"], 2, "{news}");
     // The pages, then the dashboard: the version goes up once or twice.
     wait_for("the rebuild", || state(port)["version"].as_u64() >= Some(2));
     let (_, page) = get(port, "/lieux/cyberbase-bayonne/").unwrap();
