@@ -4,7 +4,8 @@
 //! (into /dev/shm), then edits places one after the other, each edit of a
 //! different kind (description only, phone, name, coordinates), and times
 //! each incremental rebuild, from the saved file to the last file written,
-//! then the dashboard's refresh that follows it.
+//! then the dashboard's refresh that follows it. Then the same through
+//! `annuaire serve` and a waiting browser ([`end_to_end`]).
 //! Prints the median and the slowest, per kind of edit, as a JSON line.
 
 use annuaire::incremental::{LiveSite, Outcome};
@@ -96,9 +97,90 @@ fn main() {
             }),
         );
     }
+    let places: Vec<(PathBuf, String)> = live
+        .site()
+        .places
+        .iter()
+        .map(|p| (root.join(&p.source.path), p.lieu.id.clone()))
+        .collect();
+    drop(live);
+    report.insert("bout_en_bout".into(), end_to_end(&root, &places, rounds));
     println!("{}", serde_json::Value::Object(report));
     let _ = std::fs::remove_dir_all(Path::new(&output));
     let _ = std::fs::remove_dir_all(&root);
+}
+
+/// The whole way, as a partner lives it: `annuaire serve` runs, a browser
+/// waits for news (`/__annuaire/etat?apres=…`, what the live-reload script
+/// asks), a place's name is saved; timed from the save to the browser being
+/// told, the file watcher's wait included. The new name is then checked on
+/// the served page, and the next save waits for the dashboard to follow.
+fn end_to_end(root: &Path, places: &[(PathBuf, String)], rounds: usize) -> serde_json::Value {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let output = PathBuf::from("/dev/shm/annuaire-bench-serve-navigateur");
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_annuaire"))
+        .args(["serve", "--port", &port.to_string(), "--root"])
+        .arg(root)
+        .arg("--output")
+        .arg(&output)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("annuaire serve starts");
+    let started = Instant::now();
+    while http_get(port, "/__annuaire/etat").is_none_or(|body| !body.contains("\"version\":1")) {
+        assert!(started.elapsed().as_secs() < 600, "the first build of serve ends");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let numero = |body: &str| -> u64 {
+        let state: serde_json::Value = serde_json::from_str(body).expect("the state is JSON");
+        state["numero"].as_u64().expect("numero")
+    };
+    let mut times = Vec::new();
+    for round_no in 0..rounds {
+        let (file, id) = &places[(round_no * 7919 + 13) % places.len()];
+        let known = numero(&http_get(port, "/__annuaire/etat").expect("state"));
+        let news = std::thread::spawn(move || http_get(port, &format!("/__annuaire/etat?apres={known}")));
+        // The request is on its way first, as the browser's always is.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let name = format!("Lieu vu dans le navigateur {round_no}");
+        let text = replace_line(
+            &std::fs::read_to_string(file).unwrap(),
+            "nom:",
+            &format!("nom: \"{name}\""),
+        );
+        let saved = Instant::now();
+        std::fs::write(file, text).unwrap();
+        let told = news.join().unwrap().expect("news of the edit");
+        times.push(saved.elapsed().as_secs_f64() * 1000.0);
+        let page = http_get(port, &format!("/lieux/{id}/")).expect("the place's page");
+        assert!(page.contains(&name), "the page shows the new name");
+        // Then the dashboard, so that the next save finds serve idle.
+        let _ = http_get(port, &format!("/__annuaire/etat?apres={}", numero(&told)));
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&output);
+    times.sort_by(f64::total_cmp);
+    serde_json::json!({
+        "mediane_ms": round(times.get(times.len() / 2).copied().unwrap_or(0.0)),
+        "max_ms": round(times.last().copied().unwrap_or(0.0)),
+    })
+}
+
+/// The body of a GET on our own server (HTTP/1.0, no keep-alive).
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(60))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let text = String::from_utf8_lossy(&response);
+    text.split_once("\r\n\r\n").map(|(_, body)| body.to_string())
 }
 
 fn replace_line(text: &str, prefix: &str, line: &str) -> String {

@@ -106,7 +106,6 @@ pub fn update(live: &mut Option<LiveSite>, options: &BuildOptions, shared: &Shar
                     places
                 ),
             }
-            refresh_dashboard(live, shared);
             true
         }
         Err(Error::Content(diags)) => {
@@ -124,8 +123,10 @@ pub fn update(live: &mut Option<LiveSite>, options: &BuildOptions, shared: &Shar
     }
 }
 
-/// The dashboard follows the pages: the browser reloads once for the
-/// pages, once more when it changed.
+/// The dashboard follows the pages once the files are quiet for a moment
+/// (it measures every commune's distance to every service: a second at
+/// 10,000 places): the browser reloads once for the pages, once more when
+/// it changed.
 fn refresh_dashboard(live: &mut Option<LiveSite>, shared: &SharedState) {
     let Some(site) = live.as_mut() else { return };
     let started = std::time::Instant::now();
@@ -204,7 +205,26 @@ pub fn serve(options: ServeOptions) -> Result<(), Error> {
                 }
             }
         };
-        while let Ok(first) = rx.recv() {
+        let mut dashboard_due = false;
+        loop {
+            // Edits that follow each other come first; the dashboard when
+            // they stop.
+            let first = if dashboard_due {
+                match rx.recv_timeout(DASHBOARD_AFTER) {
+                    Ok(event) => event,
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        refresh_dashboard(&mut live, &watch_shared);
+                        dashboard_due = false;
+                        continue;
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            } else {
+                match rx.recv() {
+                    Ok(event) => event,
+                    Err(_) => break,
+                }
+            };
             let mut changed = Vec::new();
             edited(first, &mut changed);
             // A save is a burst of events (truncate and write, or write a
@@ -213,7 +233,7 @@ pub fn serve(options: ServeOptions) -> Result<(), Error> {
                 edited(more, &mut changed);
             }
             if !changed.is_empty() {
-                update(&mut live, &watch_options, &watch_shared, &changed);
+                dashboard_due |= update(&mut live, &watch_options, &watch_shared, &changed);
             }
         }
     });
@@ -248,8 +268,10 @@ pub fn serve(options: ServeOptions) -> Result<(), Error> {
 }
 
 /// How long the files must be quiet before an update: the events of one
-/// save come within a millisecond or two.
-const QUIET: Duration = Duration::from_millis(10);
+/// save come within a millisecond.
+const QUIET: Duration = Duration::from_millis(5);
+/// How long the files must be quiet before the dashboard follows edits.
+const DASHBOARD_AFTER: Duration = Duration::from_millis(400);
 /// How long a browser's request for news is held before it gets the
 /// state unchanged (and asks again).
 const NEWS_WAIT: Duration = Duration::from_secs(25);

@@ -140,7 +140,8 @@ fn serve_rebuilds_on_save_and_reports_errors_without_stopping() {
     let (_, page) = get(port, "/lieux/cyberbase-bayonne/").unwrap();
     assert!(page.contains("<h1>Cyberbase du Petit Bayonne</h1>"));
 
-    std::thread::sleep(Duration::from_millis(400));
+    // The dashboard follows when the files are quiet, with the new name.
+    wait_for("the dashboard", || state(port)["version"].as_u64() >= Some(3));
     let before_error = state(port)["version"].clone();
     std::fs::write(
         &file,
