@@ -299,6 +299,15 @@ impl Section<'_> {
 
 /// Reads and checks the configuration. Every problem is reported, at its line.
 pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
+    parse_with(text, file, crate::territories::Territories::embedded())
+}
+
+/// [`parse`], checking the départements against `territories`.
+pub fn parse_with(
+    text: &str,
+    file: &Path,
+    territories: &crate::territories::Territories,
+) -> Result<Config, Vec<Diagnostic>> {
     let fm = crate::frontmatter::parse(text, 1, file).map_err(|d| vec![d])?;
     let mut problems = Vec::new();
     let start = Position::new(1, 1);
@@ -455,7 +464,6 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
                 .with_hint("ajoutez par exemple « departements: [\"64\"] »"),
         );
     }
-    let territories = crate::territories::Territories::embedded();
     for (code, at) in &departements {
         if territories.departement(code).is_none() {
             problems.push(

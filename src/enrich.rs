@@ -290,7 +290,7 @@ fn hours_by_text(places: &[ValidPlace], today: NaiveDate) -> HoursByText {
     texts
         .par_iter()
         .map(|&text| {
-            let computed = hours::parse(text).ok().map(|h| {
+            let computed = hours::parse_shared(text).ok().map(|h| {
                 let browser = h.browser_schedule(today, BROWSER_HOURS_DAYS);
                 let json: Arc<str> = serde_json::to_string(&browser).unwrap_or_default().into();
                 (Arc::new(h.weekly_table(today)), Arc::new(browser), json)

@@ -191,27 +191,31 @@ pub fn parse(text: &str) -> Result<Hours, HoursError> {
     }
 }
 
-/// Whether `text` is valid hours, as [`parse`] would say, without keeping
-/// the parsed hours. Validation asks this of every place, and a network's
-/// places often share the same text: each thread remembers its recent
-/// answers (the function is pure, so a remembered answer is the answer).
+/// Whether `text` is valid hours, as [`parse`] would say (through
+/// [`parse_shared`], so that enrichment finds them parsed).
 pub fn check(text: &str) -> Result<(), HoursError> {
+    parse_shared(text).map(|_| ())
+}
+
+/// [`parse`], remembered for the most recent texts: validation checks
+/// every place's hours, then enrichment computes them, and a network's
+/// places often share the same text (the function is pure, so a
+/// remembered answer is the answer).
+pub fn parse_shared(text: &str) -> Result<std::sync::Arc<Hours>, HoursError> {
+    type Answers = std::collections::HashMap<String, Result<std::sync::Arc<Hours>, HoursError>>;
+    // Enough for a département or a région; bounded for the national site.
     const REMEMBERED: usize = 4096;
-    thread_local! {
-        static ANSWERS: std::cell::RefCell<std::collections::HashMap<String, Result<(), HoursError>>> =
-            std::cell::RefCell::new(std::collections::HashMap::new());
-    }
-    if let Some(answer) = ANSWERS.with(|a| a.borrow().get(text).cloned()) {
+    static ANSWERS: std::sync::LazyLock<std::sync::Mutex<Answers>> = std::sync::LazyLock::new(Default::default);
+    let answers = || ANSWERS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(answer) = answers().get(text).cloned() {
         return answer;
     }
-    let answer = parse(text).map(|_| ());
-    ANSWERS.with(|a| {
-        let mut answers = a.borrow_mut();
-        if answers.len() >= REMEMBERED {
-            answers.clear();
-        }
-        answers.insert(text.to_string(), answer.clone());
-    });
+    let answer = parse(text).map(std::sync::Arc::new);
+    let mut answers = answers();
+    if answers.len() >= REMEMBERED {
+        answers.clear();
+    }
+    answers.insert(text.to_string(), answer.clone());
     answer
 }
 
@@ -290,7 +294,10 @@ impl Hours {
     /// per distinct text was most of a département's build).
     fn browser_schedule_from_days(&self, from: NaiveDate, days: u32, weekly: bool) -> BrowserSchedule {
         let days = days.min(MAX_INTERVAL_DAYS);
-        let mut by_date: Vec<(NaiveDate, Vec<[u16; 2]>)> = Vec::with_capacity(days as usize);
+        // Each day's slots as an index into `distinct`: a year has only a
+        // few different days, so days are copied and counted as numbers.
+        let mut distinct: Vec<Vec<[u16; 2]>> = Vec::new();
+        let mut by_date: Vec<(NaiveDate, usize)> = Vec::with_capacity(days as usize);
         for i in 0..u64::from(days) {
             let Some(date) = from.checked_add_days(Days::new(i)) else {
                 break;
@@ -299,14 +306,13 @@ impl Hours {
             // may differ from their weekday: those are evaluated.
             let near_holiday = |d: NaiveDate| is_public_holiday(d) || d.pred_opt().is_some_and(is_public_holiday);
             if weekly && i >= 7 {
-                let (week_before, slots) = &by_date[i as usize - 7];
-                if !near_holiday(date) && !near_holiday(*week_before) {
-                    let same = slots.clone();
-                    by_date.push((date, same));
+                let (week_before, slots) = by_date[i as usize - 7];
+                if !near_holiday(date) && !near_holiday(week_before) {
+                    by_date.push((date, slots));
                     continue;
                 }
             }
-            let slots = guarded(|| {
+            let slots: Vec<[u16; 2]> = guarded(|| {
                 let mut spans: Vec<(u16, u16)> = Vec::new();
                 for range in self.with_holidays.schedule_at(date) {
                     if range.kind == RuleKind::Open {
@@ -321,39 +327,44 @@ impl Hours {
                 }
                 spans
             })
-            .unwrap_or_default();
-            by_date.push((
-                date,
-                slots.into_iter().map(|(a, b)| [a, b.min(MINUTES_PER_DAY)]).collect(),
-            ));
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(a, b)| [a, b.min(MINUTES_PER_DAY)])
+            .collect();
+            let index = distinct.iter().position(|s| *s == slots).unwrap_or_else(|| {
+                distinct.push(slots);
+                distinct.len() - 1
+            });
+            by_date.push((date, index));
         }
-        let mut week: Vec<Vec<[u16; 2]>> = vec![Vec::new(); 7];
-        for (weekday, usual) in week.iter_mut().enumerate() {
-            let mut counts: Vec<(&Vec<[u16; 2]>, usize)> = Vec::new();
-            for (_, slots) in by_date
-                .iter()
-                .filter(|(d, _)| d.weekday().num_days_from_monday() as usize == weekday)
-            {
-                match counts.iter_mut().find(|(s, _)| *s == slots) {
-                    Some((_, n)) => *n += 1,
-                    None => counts.push((slots, 1)),
-                }
+        let weekday = |d: NaiveDate| d.weekday().num_days_from_monday() as usize;
+        // How often each kind of day falls on each weekday, in the order met.
+        let mut counts: [Vec<(usize, usize)>; 7] = Default::default();
+        for &(date, slots) in &by_date {
+            let counts = &mut counts[weekday(date)];
+            match counts.iter_mut().find(|(s, _)| *s == slots) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((slots, 1)),
             }
-            // Most frequent; on a tie, the first met, for a stable result.
-            if let Some((slots, _)) = counts
+        }
+        // Most frequent; on a tie, the first met, for a stable result.
+        let usual: [Option<usize>; 7] = counts.map(|counts| {
+            counts
                 .iter()
-                .fold(None::<(&Vec<[u16; 2]>, usize)>, |best, &(s, n)| match best {
+                .fold(None::<(usize, usize)>, |best, &(s, n)| match best {
                     Some((_, bn)) if bn >= n => best,
                     _ => Some((s, n)),
                 })
-            {
-                *usual = slots.clone();
-            }
-        }
+                .map(|(s, _)| s)
+        });
+        let week = usual
+            .iter()
+            .map(|u| u.map(|s| distinct[s].clone()).unwrap_or_default())
+            .collect();
         let exceptions = by_date
             .iter()
-            .filter(|(d, slots)| *slots != week[d.weekday().num_days_from_monday() as usize])
-            .map(|(d, slots)| (d.format("%Y-%m-%d").to_string(), slots.clone()))
+            .filter(|&&(d, slots)| usual[weekday(d)] != Some(slots))
+            .map(|&(d, slots)| (d.format("%Y-%m-%d").to_string(), distinct[slots].clone()))
             .collect();
         let until = from.checked_add_days(Days::new(u64::from(days))).unwrap_or(from);
         BrowserSchedule {

@@ -45,10 +45,16 @@ pub struct SiteSource {
 pub fn load_site(root: &Path) -> Result<SiteSource, Error> {
     let config_path = root.join(CONFIG_FILE);
     let config_text = std::fs::read_to_string(&config_path).map_err(|e| Error::io(&config_path, e))?;
-    let config = config::parse(&config_text, Path::new(CONFIG_FILE)).map_err(Error::Content)?;
-    let mut diagnostics = Vec::new();
-    let places = read_markdown_dir(root, PLACES_DIR, &mut diagnostics)?;
-    let pages = read_markdown_dir(root, PAGES_DIR, &mut diagnostics)?;
+    // Checking the configuration needs the territory reference, which takes
+    // a while to parse: meanwhile, the files are read.
+    let (territories, read) = rayon::join(crate::territories::Territories::embedded, || {
+        let mut diagnostics = Vec::new();
+        let places = read_markdown_dir(root, PLACES_DIR, &mut diagnostics)?;
+        let pages = read_markdown_dir(root, PAGES_DIR, &mut diagnostics)?;
+        Ok::<_, Error>((places, pages, diagnostics))
+    });
+    let config = config::parse_with(&config_text, Path::new(CONFIG_FILE), territories).map_err(Error::Content)?;
+    let (places, pages, diagnostics) = read?;
     Ok(SiteSource {
         root: root.to_path_buf(),
         config,

@@ -113,13 +113,18 @@ pub struct Validated {
 
 /// Loads and validates every file; every error, or the valid content.
 pub fn validate_site(root: &Path, base_url: Option<&str>) -> Result<Validated, Error> {
+    validate_source(timed("lecture", || load::load_site(root))?, base_url)
+}
+
+/// The validation part of [`validate_site`], on files already read.
+fn validate_source(source: SiteSource, base_url: Option<&str>) -> Result<Validated, Error> {
     let SiteSource {
         config,
         places,
         pages,
         diagnostics: mut problems,
         ..
-    } = timed("lecture", || load::load_site(root))?;
+    } = source;
     let mut config = config;
     if let Some(url) = base_url {
         config.url_de_base = url.to_string();
@@ -486,8 +491,15 @@ fn site_static_files(root: &Path) -> Result<Vec<OutputFile>, Error> {
 /// compiles the theme's templates; renders nothing (a build does), so that
 /// a partner's check answers at once.
 pub fn check(root: &Path) -> Result<Report, Error> {
-    let validated = validate_site(root, None)?;
-    Theme::load(root, &validated.config.theme)?.compile()?;
+    let source = timed("lecture", || load::load_site(root))?;
+    // The theme's templates are checked too, on the other core.
+    let theme = source.config.theme.clone();
+    let (validated, compiled) = rayon::join(
+        || validate_source(source, None),
+        || Theme::load(root, &theme)?.compile(),
+    );
+    let validated = validated?;
+    compiled?;
     Ok(Report {
         diagnostics: validated.warnings,
         places: validated.places.len(),
