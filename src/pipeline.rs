@@ -233,7 +233,7 @@ pub fn render_all(
     manifest.extend(static_files(theme, root, sink)?);
     if !options.live_reload {
         // A service worker in `serve` would keep stale pages across rebuilds.
-        let sw = render::render_service_worker(site, theme, &content_version(&manifest))?;
+        let sw = render::render_service_worker(&renderer, &content_version(&manifest))?;
         let (path, hash) = put(sink, sw.path, &sw.bytes)?;
         manifest.insert(path, hash);
     }

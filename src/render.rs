@@ -1761,12 +1761,11 @@ pub fn format_thousands(n: u64) -> String {
 
 /// The service worker, at the root of the site so that its scope is the
 /// whole site. `version` identifies the build's content.
-pub fn render_service_worker(site: &Site, theme: &Theme, version: &str) -> Result<OutputFile, Error> {
-    let tera = theme.compile()?.tera;
+pub fn render_service_worker(renderer: &Renderer<'_>, version: &str) -> Result<OutputFile, Error> {
     let mut context = tera::Context::new();
     context.insert("version", version);
-    context.insert("base", &site.config.base_path());
-    let body = tera.render("sw.js", &context).map_err(|e| from_tera("sw.js", &e))?;
+    context.insert("base", &renderer.site.config.base_path());
+    let body = renderer.tera.render("sw.js", &context).map_err(|e| from_tera("sw.js", &e))?;
     Ok(OutputFile {
         path: "sw.js".into(),
         bytes: body.into_bytes(),

@@ -86,27 +86,25 @@ impl Theme {
                 sources.push((name, source.as_str().into()));
             }
         }
-        if preminified {
-            let mut check = tera::Tera::default();
-            if check
-                .add_raw_templates(sources.iter().map(|(k, v)| (*k, v.as_ref())))
-                .is_err()
-            {
-                preminified = false;
-            }
-        }
-        if !preminified {
+        let parse = |sources: &[(&str, std::borrow::Cow<'_, str>)]| {
+            let mut tera = tera::Tera::default();
+            tera.add_raw_templates(sources.iter().map(|(k, v)| (*k, v.as_ref())))
+                .map(|()| tera)
+        };
+        let mut tera = match preminified.then(|| parse(&sources)) {
+            Some(Ok(tera)) => tera,
             // One template could not be minified safely: pages mix raw and
             // minified parts, so each page is minified after rendering instead.
-            sources = self
-                .templates
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str().into()))
-                .collect();
-        }
-        let mut tera = tera::Tera::default();
-        tera.add_raw_templates(sources.iter().map(|(k, v)| (*k, v.as_ref())))
-            .map_err(|e| crate::error::from_tera("thème", &e))?;
+            _ => {
+                preminified = false;
+                let raw: Vec<(&str, std::borrow::Cow<'_, str>)> = self
+                    .templates
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str().into()))
+                    .collect();
+                parse(&raw).map_err(|e| crate::error::from_tera("thème", &e))?
+            }
+        };
         // HTML escaping turns `/` into `&#x2F;`: right for HTML, noise in
         // XML, which gets its own five-entity filter instead.
         tera.autoescape_on(vec![".html", ".svg"]);
