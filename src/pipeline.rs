@@ -55,7 +55,12 @@ pub fn today() -> NaiveDate {
 
 /// Loads and validates; returns the site model and every warning, or every error.
 pub fn prepare(root: &Path, base_url: Option<&str>) -> Result<(Site, Vec<Diagnostic>), Error> {
-    let validated = validate_site(root, base_url)?;
+    prepare_source(timed("lecture", || load::load_site(root))?, base_url)
+}
+
+/// [`prepare`] on files already read.
+fn prepare_source(source: SiteSource, base_url: Option<&str>) -> Result<(Site, Vec<Diagnostic>), Error> {
+    let validated = validate_source(source, base_url)?;
     let site = timed("enrichissement", || {
         enrich::enrich(
             validated.config,
@@ -212,11 +217,13 @@ pub type Manifest = std::collections::BTreeMap<String, u64>;
 pub fn render_all(
     site: &Site,
     theme: &Theme,
+    compiled: crate::theme::CompiledTheme,
     root: &Path,
     options: &RenderOptions,
     sink: &dyn Sink,
 ) -> Result<Manifest, Error> {
-    let renderer = timed("gabarits", || render::Renderer::new(site, theme, options))?;
+    let renderer =
+        render::Renderer::with_templates(site, std::sync::Arc::new(compiled.tera), compiled.preminified, options)?;
     let keys = timed("tableau de bord", || renderer.page_keys());
     let (pages, data) = rayon::join(
         || timed("pages", || render_pages(&renderer, &keys, sink, false)),
@@ -510,11 +517,23 @@ pub fn check(root: &Path) -> Result<Report, Error> {
 /// `annuaire build`.
 pub fn build(options: &BuildOptions) -> Result<Report, Error> {
     with_threads(options.threads, || {
-        let (site, warnings) = prepare(&options.root, options.base_url.as_deref())?;
-        let theme = Theme::load(&options.root, &site.config.theme)?;
+        let source = timed("lecture", || load::load_site(&options.root))?;
+        let theme_name = source.config.theme.clone();
+        // The templates compile on one core while the content is validated
+        // and enriched on both.
+        let (prepared, theme) = rayon::join(
+            || prepare_source(source, options.base_url.as_deref()),
+            || -> Result<_, Error> {
+                let theme = Theme::load(&options.root, &theme_name)?;
+                let compiled = timed("gabarits", || theme.compile())?;
+                Ok((theme, compiled))
+            },
+        );
+        let (site, warnings) = prepared?;
+        let (theme, compiled) = theme?;
         let staging = crate::write::Staging::create(&options.output_dir())?;
         let manifest = timed("rendu", || {
-            render_all(&site, &theme, &options.root, &options.render, &staging)
+            render_all(&site, &theme, compiled, &options.root, &options.render, &staging)
         })?;
         timed("échange", || staging.commit())?;
         Ok(Report {

@@ -1765,7 +1765,10 @@ pub fn render_service_worker(renderer: &Renderer<'_>, version: &str) -> Result<O
     let mut context = tera::Context::new();
     context.insert("version", version);
     context.insert("base", &renderer.site.config.base_path());
-    let body = renderer.tera.render("sw.js", &context).map_err(|e| from_tera("sw.js", &e))?;
+    let body = renderer
+        .tera
+        .render("sw.js", &context)
+        .map_err(|e| from_tera("sw.js", &e))?;
     Ok(OutputFile {
         path: "sw.js".into(),
         bytes: body.into_bytes(),
