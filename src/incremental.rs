@@ -31,7 +31,6 @@ use crate::load::{self, ContentFile};
 use crate::pipeline::{self, BuildOptions, Manifest, Sink};
 use crate::render::{self, List, PageKey, Reads, Renderer};
 use crate::territories::Territories;
-use crate::theme::Theme;
 use crate::validate::{self, Context};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -161,10 +160,10 @@ impl LiveSite {
     /// A full build, recording the dependency graph.
     pub fn build(options: &BuildOptions) -> Result<(LiveSite, Vec<Diagnostic>), Error> {
         pipeline::with_threads(options.threads, || {
-            let (site, warnings) = pipeline::prepare(&options.root, options.base_url.as_deref())?;
-            let theme = Theme::load(&options.root, &site.config.theme)?;
+            let ((site, warnings), theme, compiled) = pipeline::with_theme_beside(&options.root, |source| {
+                pipeline::prepare_source(source, options.base_url.as_deref())
+            })?;
             let staging = crate::write::Staging::create(&options.output_dir())?;
-            let compiled = theme.compile()?;
             let tera = std::sync::Arc::new(compiled.tera);
             let rows = crate::export::place_rows(&site)?;
             let open_data_lengths = crate::export::open_data_files(&rows)?.each_ref().map(|f| f.byte_len());

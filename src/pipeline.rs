@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::load::{self, SiteSource};
 use crate::render::{self, OutputFile, RenderOptions};
 use crate::territories::Territories;
-use crate::theme::Theme;
+use crate::theme::{CompiledTheme, Theme};
 use crate::validate::{self, Context};
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
@@ -59,7 +59,7 @@ pub fn prepare(root: &Path, base_url: Option<&str>) -> Result<(Site, Vec<Diagnos
 }
 
 /// [`prepare`] on files already read.
-fn prepare_source(source: SiteSource, base_url: Option<&str>) -> Result<(Site, Vec<Diagnostic>), Error> {
+pub fn prepare_source(source: SiteSource, base_url: Option<&str>) -> Result<(Site, Vec<Diagnostic>), Error> {
     let validated = validate_source(source, base_url)?;
     let site = timed("enrichissement", || {
         enrich::enrich(
@@ -116,12 +116,7 @@ pub struct Validated {
     pub today: NaiveDate,
 }
 
-/// Loads and validates every file; every error, or the valid content.
-pub fn validate_site(root: &Path, base_url: Option<&str>) -> Result<Validated, Error> {
-    validate_source(timed("lecture", || load::load_site(root))?, base_url)
-}
-
-/// The validation part of [`validate_site`], on files already read.
+/// Validates the files read; every error, or the valid content.
 fn validate_source(source: SiteSource, base_url: Option<&str>) -> Result<Validated, Error> {
     let SiteSource {
         config,
@@ -217,7 +212,7 @@ pub type Manifest = std::collections::BTreeMap<String, u64>;
 pub fn render_all(
     site: &Site,
     theme: &Theme,
-    compiled: crate::theme::CompiledTheme,
+    compiled: CompiledTheme,
     root: &Path,
     options: &RenderOptions,
     sink: &dyn Sink,
@@ -498,15 +493,7 @@ fn site_static_files(root: &Path) -> Result<Vec<OutputFile>, Error> {
 /// compiles the theme's templates; renders nothing (a build does), so that
 /// a partner's check answers at once.
 pub fn check(root: &Path) -> Result<Report, Error> {
-    let source = timed("lecture", || load::load_site(root))?;
-    // The theme's templates are checked too, on the other core.
-    let theme = source.config.theme.clone();
-    let (validated, compiled) = rayon::join(
-        || validate_source(source, None),
-        || Theme::load(root, &theme)?.compile(),
-    );
-    let validated = validated?;
-    compiled?;
+    let (validated, _, _) = with_theme_beside(root, |source| validate_source(source, None))?;
     Ok(Report {
         diagnostics: validated.warnings,
         places: validated.places.len(),
@@ -517,20 +504,9 @@ pub fn check(root: &Path) -> Result<Report, Error> {
 /// `annuaire build`.
 pub fn build(options: &BuildOptions) -> Result<Report, Error> {
     with_threads(options.threads, || {
-        let source = timed("lecture", || load::load_site(&options.root))?;
-        let theme_name = source.config.theme.clone();
-        // The templates compile on one core while the content is validated
-        // and enriched on both.
-        let (prepared, theme) = rayon::join(
-            || prepare_source(source, options.base_url.as_deref()),
-            || -> Result<_, Error> {
-                let theme = Theme::load(&options.root, &theme_name)?;
-                let compiled = timed("gabarits", || theme.compile())?;
-                Ok((theme, compiled))
-            },
-        );
-        let (site, warnings) = prepared?;
-        let (theme, compiled) = theme?;
+        let ((site, warnings), theme, compiled) = with_theme_beside(&options.root, |source| {
+            prepare_source(source, options.base_url.as_deref())
+        })?;
         let staging = crate::write::Staging::create(&options.output_dir())?;
         let manifest = timed("rendu", || {
             render_all(&site, &theme, compiled, &options.root, &options.render, &staging)
@@ -542,6 +518,28 @@ pub fn build(options: &BuildOptions) -> Result<Report, Error> {
             files: manifest.len(),
         })
     })
+}
+
+/// Reads the site, then runs `content` on its files while the theme (named
+/// in the configuration) is loaded and its templates compiled beside it,
+/// on the other core. A content error comes before a theme error.
+pub fn with_theme_beside<T: Send>(
+    root: &Path,
+    content: impl FnOnce(SiteSource) -> Result<T, Error> + Send,
+) -> Result<(T, Theme, CompiledTheme), Error> {
+    let source = timed("lecture", || load::load_site(root))?;
+    let theme_name = source.config.theme.clone();
+    let (content, theme) = rayon::join(
+        || content(source),
+        || -> Result<_, Error> {
+            let theme = Theme::load(root, &theme_name)?;
+            let compiled = timed("gabarits", || theme.compile())?;
+            Ok((theme, compiled))
+        },
+    );
+    let content = content?;
+    let (theme, compiled) = theme?;
+    Ok((content, theme, compiled))
 }
 
 /// Runs `f` on `threads` threads (all cores when `None`).

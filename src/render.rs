@@ -502,13 +502,8 @@ impl Cards {
 }
 
 impl<'a> Renderer<'a> {
-    /// Templates compiled once, and what every page shares.
-    pub fn new(site: &'a Site, theme: &Theme, options: &RenderOptions) -> Result<Renderer<'a>, Error> {
-        let compiled = theme.compile()?;
-        Renderer::with_templates(site, std::sync::Arc::new(compiled.tera), compiled.preminified, options)
-    }
-
-    /// With templates compiled beforehand (`serve` compiles them once).
+    /// With the theme's templates compiled beforehand, once per build (and
+    /// once for all of `serve`'s edits); what every page shares.
     pub fn with_templates(
         site: &'a Site,
         tera: std::sync::Arc<tera::Tera>,
@@ -832,10 +827,7 @@ impl<'a> Renderer<'a> {
     /// needs of the guided path). Pages that only count places
     /// ([`Reads::counts`]) stay as they are otherwise.
     pub fn same_counts(a: &Place, b: &Place) -> bool {
-        a.commune_code == b.commune_code
-            && a.epci_siren == b.epci_siren
-            && a.departement == b.departement
-            && a.lieu.services == b.lieu.services
+        a.commune_code == b.commune_code && a.lieu.services == b.lieu.services
     }
 
     fn place_view(&self, index: usize, reads: &mut Reads) -> PlaceView {
@@ -1787,9 +1779,14 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let (site, _) = crate::pipeline::prepare(root, None).expect("the demo builds");
         let theme = Theme::embedded_default();
-        let fast = Renderer::new(&site, &theme, &RenderOptions::default()).unwrap();
+        let renderer = || {
+            let compiled = theme.compile().unwrap();
+            let tera = std::sync::Arc::new(compiled.tera);
+            Renderer::with_templates(&site, tera, compiled.preminified, &RenderOptions::default()).unwrap()
+        };
+        let fast = renderer();
         assert!(!fast.minify_pages, "the default theme is minified as templates");
-        let mut slow = Renderer::new(&site, &theme, &RenderOptions::default()).unwrap();
+        let mut slow = renderer();
         slow.tera = std::sync::Arc::new(theme.tera_unminified().unwrap());
         slow.minify_pages = true;
         let mut compared = 0;

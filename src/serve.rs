@@ -100,7 +100,7 @@ pub fn update(live: &mut Option<LiveSite>, options: &BuildOptions, shared: &Shar
                     rendered,
                     written
                 ),
-                _ => eprintln!(
+                Outcome::Full | Outcome::Unchanged => eprintln!(
                     "Site reconstruit en {} ms ({} lieux).",
                     started.elapsed().as_millis(),
                     places
@@ -422,6 +422,25 @@ mod tests {
         // Already past: at once; nothing new: the state as it is, when the time is up.
         assert_eq!(shared.wait_past(known, Duration::from_secs(60)).numero, known + 1);
         assert_eq!(shared.wait_past(known + 1, Duration::from_millis(10)).numero, known + 1);
+    }
+
+    /// While an edit rewrites files in place, the server's reads wait, and
+    /// then get the file as the edit left it.
+    #[test]
+    fn files_are_read_between_edits() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lieux.csv");
+        std::fs::write(&file, "avant").unwrap();
+        let writing = crate::incremental::OUTPUT_LOCK.write().unwrap();
+        let reader = {
+            let file = file.clone();
+            std::thread::spawn(move || read_between_edits(&file).unwrap())
+        };
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(!reader.is_finished(), "the read waits for the edit");
+        std::fs::write(&file, "après").unwrap();
+        drop(writing);
+        assert_eq!(reader.join().unwrap(), "après".as_bytes());
     }
 
     #[test]

@@ -86,44 +86,38 @@ impl Theme {
                 sources.push((name, source.as_str().into()));
             }
         }
-        let parse = |sources: &[(&str, std::borrow::Cow<'_, str>)]| {
-            let mut tera = tera::Tera::default();
-            tera.add_raw_templates(sources.iter().map(|(k, v)| (*k, v.as_ref())))
-                .map(|()| tera)
-        };
-        let mut tera = match preminified.then(|| parse(&sources)) {
-            Some(Ok(tera)) => tera,
+        match preminified.then(|| configured_tera(sources.iter().map(|(k, v)| (*k, v.as_ref())))) {
+            Some(Ok(tera)) => Ok(CompiledTheme {
+                tera,
+                preminified: true,
+            }),
             // One template could not be minified safely: pages mix raw and
             // minified parts, so each page is minified after rendering instead.
-            _ => {
-                preminified = false;
-                let raw: Vec<(&str, std::borrow::Cow<'_, str>)> = self
-                    .templates
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str().into()))
-                    .collect();
-                parse(&raw).map_err(|e| crate::error::from_tera("thème", &e))?
-            }
-        };
-        // HTML escaping turns `/` into `&#x2F;`: right for HTML, noise in
-        // XML, which gets its own five-entity filter instead.
-        tera.autoescape_on(vec![".html", ".svg"]);
-        tera.set_escape_fn(escape_html);
-        tera.register_filter("xml", xml_filter);
-        Ok(CompiledTheme { tera, preminified })
+            _ => Ok(CompiledTheme {
+                tera: self.tera_unminified()?,
+                preminified: false,
+            }),
+        }
     }
 
-    /// The templates compiled as written, never minified (for tests that
-    /// compare both ways).
+    /// The templates compiled as written, never minified: what
+    /// [`Theme::compile`] falls back to, and what tests compare it with.
     pub fn tera_unminified(&self) -> Result<tera::Tera, Error> {
-        let mut tera = tera::Tera::default();
-        tera.add_raw_templates(self.templates.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .map_err(|e| crate::error::from_tera("thème", &e))?;
-        tera.autoescape_on(vec![".html", ".svg"]);
-        tera.set_escape_fn(escape_html);
-        tera.register_filter("xml", xml_filter);
-        Ok(tera)
+        configured_tera(self.templates.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map_err(|e| crate::error::from_tera("thème", &e))
     }
+}
+
+/// Templates parsed, with the escaping and filters every theme gets.
+fn configured_tera<'t>(sources: impl IntoIterator<Item = (&'t str, &'t str)>) -> Result<tera::Tera, tera::Error> {
+    let mut tera = tera::Tera::default();
+    tera.add_raw_templates(sources)?;
+    // HTML escaping turns `/` into `&#x2F;`: right for HTML, noise in
+    // XML, which gets its own five-entity filter instead.
+    tera.autoescape_on(vec![".html", ".svg"]);
+    tera.set_escape_fn(escape_html);
+    tera.register_filter("xml", xml_filter);
+    Ok(tera)
 }
 
 /// Templates ready to render, and whether their HTML is already minified.
