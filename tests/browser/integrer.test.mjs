@@ -60,20 +60,22 @@ test('the frame takes the height of its content, and only from the directory', a
   const frameElement = page.locator('iframe[src*="/integrer/communes/"]');
   await assert.doesNotReject(frameElement.waitFor());
   assert.ok((await frameElement.getAttribute('title')).length > 10, 'the frame has a title');
-  const frame = page.frames().find((f) => f.url().includes('/integrer/communes/')) ??
-    (await (await frameElement.elementHandle()).contentFrame());
+  // The frame starts as about:blank (8 px high): measure it once the view is in it.
+  const frame = await (await frameElement.elementHandle()).contentFrame();
+  await frame.waitForURL(/\/integrer\/communes\//);
   await frame.waitForLoadState('load');
-  const contentHeight = await frame.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
-  await page
-    .waitForFunction(
-      (h) => document.querySelector('iframe[src*="/integrer/communes/"]').style.height === `${h}px`,
-      contentHeight,
-      { timeout: 10_000 },
-    )
-    .catch(async (e) => {
-      const got = await frameElement.evaluate((f) => f.style.height);
-      throw new Error(`the frame's height is « ${got} », its content ${contentHeight}px: ${e.message}`);
-    });
+  // The content may still settle after `load` (the frame then sends its
+  // height again): compare the frame's height with its content's as they are.
+  const contentOf = () => frame.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
+  const heightOf = () => frameElement.evaluate((f) => f.style.height);
+  let contentHeight = await contentOf();
+  for (const deadline = Date.now() + 10_000; (await heightOf()) !== `${contentHeight}px`; ) {
+    if (Date.now() > deadline) {
+      throw new Error(`the frame's height is « ${await heightOf()} », its content ${contentHeight}px`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    contentHeight = await contentOf();
+  }
   assert.notEqual(contentHeight, 700, 'the height changed from the suggested one');
   const box = await frameElement.boundingBox();
   assert.ok(Math.abs(box.height - contentHeight) <= 1, `frame ${box.height}px, content ${contentHeight}px`);
