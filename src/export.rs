@@ -57,12 +57,8 @@ pub fn rows_of(site: &Site, i: usize) -> Result<PlaceRows, Error> {
     }
     // Strings never hold a raw line break in JSON: indenting each line is
     // exactly what pretty-printing the whole array would do.
-    let json = serde_json::to_string_pretty(&row)
-        .map_err(|e| Error::Internal(e.to_string()))?
-        .lines()
-        .map(|l| format!("  {l}"))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let pretty = serde_json::to_string_pretty(&row).map_err(|e| Error::Internal(e.to_string()))?;
+    let json = format!("  {}", pretty.replace('\n', "\n  "));
 
     let feature = feature(site, i)
         .map(|f| serde_json::to_string(&f).map_err(|e| Error::Internal(e.to_string())))
@@ -72,52 +68,154 @@ pub fn rows_of(site: &Site, i: usize) -> Result<PlaceRows, Error> {
 
 /// `public/donnees/lieux.csv` of a site.
 pub fn csv(site: &Site) -> Result<Vec<u8>, Error> {
-    Ok(csv_file(&place_rows(site)?)?.pieces.concat())
+    Ok(Layout::Csv.whole_file(&place_rows(site)?)?.pieces.concat())
 }
 
-/// `public/donnees/lieux.csv`: schema header order, `|` between list items,
-/// every field quoted as the national examples are.
-fn csv_file(rows: &[PlaceRows]) -> Result<OpenDataFile<'_>, Error> {
-    let names: Vec<&str> = schema::schema().field_names().collect();
-    let mut writer = csv::WriterBuilder::new()
-        .quote_style(csv::QuoteStyle::Always)
-        .from_writer(Vec::new());
-    writer
-        .write_record(&names)
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    let header = writer.into_inner().map_err(|e| Error::Internal(e.to_string()))?;
-    let mut file = OpenDataFile::new(CSV_PATH, rows.len());
-    file.pieces.push(Cow::Owned(header));
-    for row in rows {
-        file.start_row();
-        file.pieces.push(Cow::Borrowed(row.csv.as_slice()));
-    }
-    Ok(file)
+/// The three open data files, in the order of [`Layout::ALL`].
+pub fn open_data_files(rows: &[PlaceRows]) -> Result<[OpenDataFile<'_>; 3], Error> {
+    let [csv, json, geojson] = Layout::ALL;
+    Ok([csv.whole_file(rows)?, json.whole_file(rows)?, geojson.whole_file(rows)?])
 }
 
-/// `public/donnees/lieux.json`: an array of objects with the same fields and
-/// values as the CSV (strings; empty fields omitted; latitude and longitude as numbers).
-fn json_file(rows: &[PlaceRows]) -> OpenDataFile<'_> {
-    let mut file = OpenDataFile::new("donnees/lieux.json", rows.len());
-    if rows.is_empty() {
-        file.pieces.push(Cow::Borrowed(b"[]\n"));
-        return file;
+/// How many places a streamed build serialises at once: enough to keep
+/// both cores busy, few enough that a national site's rows (300 MB at
+/// 50,000 places) are never all in memory.
+const STREAM_CHUNK: usize = 1024;
+
+/// Produces the three open data files of `site` a few places at a time:
+/// `write(file, pieces)` receives, in order, every piece of file `file` (an
+/// index into [`Layout::ALL`]), and may drop them once written. The bytes
+/// are those of [`open_data_files`].
+pub fn stream_open_data(
+    site: &Site,
+    write: impl FnMut(usize, &[Cow<'_, [u8]>]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    use rayon::prelude::*;
+    let rows_of_chunk = |chunk: std::ops::Range<usize>| chunk.into_par_iter().map(|i| rows_of(site, i)).collect();
+    stream_in_chunks(site.places.len(), STREAM_CHUNK, rows_of_chunk, write)
+}
+
+/// [`stream_open_data`] of `total` rows made `chunk` at a time by `rows_of_chunk`.
+fn stream_in_chunks(
+    total: usize,
+    chunk: usize,
+    rows_of_chunk: impl Fn(std::ops::Range<usize>) -> Result<Vec<PlaceRows>, Error>,
+    mut write: impl FnMut(usize, &[Cow<'_, [u8]>]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut written = [0usize; 3];
+    for (file, layout) in Layout::ALL.iter().enumerate() {
+        write(file, &[Cow::Owned(layout.head(total)?)])?;
     }
-    file.pieces.push(Cow::Borrowed(&b"[\n"[..]));
-    for (n, row) in rows.iter().enumerate() {
-        file.start_row();
-        if n > 0 {
-            file.pieces.push(Cow::Borrowed(&b",\n"[..]));
+    for first in (0..total).step_by(chunk.max(1)) {
+        let rows = rows_of_chunk(first..(first + chunk).min(total))?;
+        for (file, layout) in Layout::ALL.iter().enumerate() {
+            let mut pieces = Vec::with_capacity(2 * rows.len());
+            for row in &rows {
+                layout.push_row(row, &mut written[file], &mut pieces);
+            }
+            write(file, &pieces)?;
         }
-        file.pieces.push(Cow::Borrowed(row.json.as_bytes()));
     }
-    file.pieces.push(Cow::Borrowed(&b"\n]\n"[..]));
-    file
+    for (file, layout) in Layout::ALL.iter().enumerate() {
+        write(file, &[Cow::Owned(layout.tail(total)?)])?;
+    }
+    Ok(())
 }
 
-/// `public/donnees/lieux.geojson`: RFC 7946, [lon, lat], one feature per place
-/// that has its own coordinates.
-fn geojson_file(rows: &[PlaceRows]) -> Result<OpenDataFile<'_>, Error> {
+/// One of the three open data files: what comes before the rows, each
+/// row with its separator, what comes after.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Layout {
+    /// `public/donnees/lieux.csv`: schema header order, `|` between list
+    /// items, every field quoted as the national examples are.
+    Csv,
+    /// `public/donnees/lieux.json`: an array of objects with the same fields
+    /// and values as the CSV (strings; empty fields omitted; latitude and
+    /// longitude as numbers).
+    Json,
+    /// `public/donnees/lieux.geojson`: RFC 7946, [lon, lat], one feature per
+    /// place that has its own coordinates.
+    GeoJson,
+}
+
+impl Layout {
+    pub const ALL: [Layout; 3] = [Layout::Csv, Layout::Json, Layout::GeoJson];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Layout::Csv => CSV_PATH,
+            Layout::Json => "donnees/lieux.json",
+            Layout::GeoJson => "donnees/lieux.geojson",
+        }
+    }
+
+    /// The whole file, keeping where each row begins.
+    fn whole_file(self, rows: &[PlaceRows]) -> Result<OpenDataFile<'_>, Error> {
+        let mut file = OpenDataFile::new(self.path(), rows.len());
+        file.pieces.push(Cow::Owned(self.head(rows.len())?));
+        let mut written = 0;
+        for row in rows {
+            file.start_row();
+            self.push_row(row, &mut written, &mut file.pieces);
+        }
+        file.pieces.push(Cow::Owned(self.tail(rows.len())?));
+        Ok(file)
+    }
+
+    /// What comes before the rows of a file of `total` places.
+    fn head(self, total: usize) -> Result<Vec<u8>, Error> {
+        Ok(match self {
+            Layout::Csv => {
+                let names: Vec<&str> = schema::schema().field_names().collect();
+                let mut writer = csv::WriterBuilder::new()
+                    .quote_style(csv::QuoteStyle::Always)
+                    .from_writer(Vec::new());
+                writer
+                    .write_record(&names)
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+                writer.into_inner().map_err(|e| Error::Internal(e.to_string()))?
+            }
+            Layout::Json if total == 0 => b"[]\n".to_vec(),
+            Layout::Json => b"[\n".to_vec(),
+            Layout::GeoJson => format!("{}[", geojson_shell()?.0).into_bytes(),
+        })
+    }
+
+    /// Appends `row`'s part (its separator included) to `pieces`;
+    /// `written` counts the rows that put something in this file so far.
+    fn push_row<'a>(self, row: &'a PlaceRows, written: &mut usize, pieces: &mut Vec<Cow<'a, [u8]>>) {
+        let part: &'a [u8] = match self {
+            Layout::Csv => &row.csv,
+            Layout::Json => row.json.as_bytes(),
+            Layout::GeoJson => match &row.feature {
+                Some(feature) => feature.as_bytes(),
+                None => return,
+            },
+        };
+        if *written > 0 {
+            match self {
+                Layout::Csv => {}
+                Layout::Json => pieces.push(Cow::Borrowed(&b",\n"[..])),
+                Layout::GeoJson => pieces.push(Cow::Borrowed(&b","[..])),
+            }
+        }
+        *written += 1;
+        pieces.push(Cow::Borrowed(part));
+    }
+
+    /// What comes after the rows of a file of `total` places.
+    fn tail(self, total: usize) -> Result<Vec<u8>, Error> {
+        Ok(match self {
+            Layout::Csv => Vec::new(),
+            Layout::Json if total == 0 => Vec::new(),
+            Layout::Json => b"\n]\n".to_vec(),
+            Layout::GeoJson => format!("]{}\n", geojson_shell()?.1).into_bytes(),
+        })
+    }
+}
+
+/// An empty FeatureCollection as serialised, split where the features go.
+fn geojson_shell() -> Result<(String, String), Error> {
     let empty = geojson::FeatureCollection {
         bbox: None,
         features: Vec::new(),
@@ -127,20 +225,7 @@ fn geojson_file(rows: &[PlaceRows]) -> Result<OpenDataFile<'_>, Error> {
     let (head, tail) = shell
         .split_once("[]")
         .ok_or_else(|| Error::Internal("FeatureCollection sans tableau".into()))?;
-    let mut file = OpenDataFile::new("donnees/lieux.geojson", rows.len());
-    file.pieces.push(Cow::Owned(format!("{head}[").into_bytes()));
-    let mut first = true;
-    for row in rows {
-        file.start_row();
-        let Some(feature) = &row.feature else { continue };
-        if !first {
-            file.pieces.push(Cow::Borrowed(&b","[..]));
-        }
-        first = false;
-        file.pieces.push(Cow::Borrowed(feature.as_bytes()));
-    }
-    file.pieces.push(Cow::Owned(format!("]{tail}\n").into_bytes()));
-    Ok(file)
+    Ok((head.to_string(), tail.to_string()))
 }
 
 fn feature(site: &Site, i: usize) -> Option<geojson::Feature> {
@@ -217,11 +302,6 @@ impl<'a> OpenDataFile<'a> {
     }
 }
 
-/// The three open data files.
-pub fn open_data_files(rows: &[PlaceRows]) -> Result<[OpenDataFile<'_>; 3], Error> {
-    Ok([csv_file(rows)?, json_file(rows), geojson_file(rows)?])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +336,35 @@ mod tests {
                     assert_eq!(tail.concat(), new_bytes[cut..], "{} row {r}", new.path);
                     assert_eq!(new.byte_len(), new_bytes.len() as u64);
                 }
+            }
+        }
+    }
+
+    /// A build streams the files a few places at a time; `serve` keeps
+    /// them whole: both must give the same bytes, whatever the chunk size
+    /// and wherever the places without coordinates fall.
+    #[test]
+    fn streamed_files_are_the_whole_files() {
+        for total in [0, 1, 2, 5, 7] {
+            let rows: Vec<PlaceRows> = (0..total).map(|n| row(n, "lieu", n % 3 != 0)).collect();
+            let whole: Vec<Vec<u8>> = open_data_files(&rows)
+                .unwrap()
+                .iter()
+                .map(|f| f.pieces.concat())
+                .collect();
+            for chunk in [1, 2, 3, 10] {
+                let mut streamed: Vec<Vec<u8>> = vec![Vec::new(); 3];
+                stream_in_chunks(
+                    total,
+                    chunk,
+                    |range| Ok(rows[range].to_vec()),
+                    |file, pieces| {
+                        streamed[file].extend(pieces.iter().flat_map(|p| p.iter()));
+                        Ok(())
+                    },
+                )
+                .unwrap();
+                assert_eq!(streamed, whole, "{total} lieux par paquets de {chunk}");
             }
         }
     }

@@ -86,7 +86,19 @@ pub fn timed<T>(stage: &str, f: impl FnOnce() -> T) -> T {
     if let (Some(before), Some(after)) = (cpu, process_cpu_seconds()) {
         eprintln!("  (temps de calcul : {:.1} ms)", (after - before) * 1000.0);
     }
+    if let Some(peak) = peak_memory_mib() {
+        eprintln!("  (mémoire maximale jusqu'ici : {peak} Mio)");
+    }
     value
+}
+
+/// Peak resident memory of the process so far, where the system says it
+/// (Linux): tells which stage sets the peak.
+fn peak_memory_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }
 
 /// CPU time of the whole process so far (all threads), where the system
@@ -167,6 +179,55 @@ pub trait Sink: Sync {
     fn put_pieces(&self, path: &str, pieces: &[std::borrow::Cow<'_, [u8]>]) -> Result<(), Error> {
         self.put(path, &pieces.concat())
     }
+
+    /// A file written in several calls, each piece droppable once written
+    /// (the open data of a national site, produced a few places at a time).
+    /// By default it is gathered in memory and `put` when finished.
+    fn open<'a>(&'a self, path: &str) -> Result<Box<dyn FileWriter + 'a>, Error>
+    where
+        Self: 'a,
+    {
+        Ok(Box::new(Gathered {
+            sink: self,
+            path: path.to_string(),
+            bytes: Vec::new(),
+        }))
+    }
+}
+
+/// A file being written in parts (see [`Sink::open`]).
+pub trait FileWriter {
+    fn write(&mut self, pieces: &[std::borrow::Cow<'_, [u8]>]) -> Result<(), Error>;
+    fn finish(self: Box<Self>) -> Result<(), Error>;
+}
+
+struct Gathered<'a, S: Sink + ?Sized> {
+    sink: &'a S,
+    path: String,
+    bytes: Vec<u8>,
+}
+
+impl<S: Sink + ?Sized> FileWriter for Gathered<'_, S> {
+    fn write(&mut self, pieces: &[std::borrow::Cow<'_, [u8]>]) -> Result<(), Error> {
+        for piece in pieces {
+            self.bytes.extend_from_slice(piece);
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), Error> {
+        self.sink.put(&self.path, &self.bytes)
+    }
+}
+
+impl FileWriter for crate::write::FileInParts {
+    fn write(&mut self, pieces: &[std::borrow::Cow<'_, [u8]>]) -> Result<(), Error> {
+        crate::write::FileInParts::write(self, pieces)
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), Error> {
+        crate::write::FileInParts::finish(*self)
+    }
 }
 
 impl Sink for crate::write::Staging {
@@ -176,6 +237,13 @@ impl Sink for crate::write::Staging {
 
     fn put_pieces(&self, path: &str, pieces: &[std::borrow::Cow<'_, [u8]>]) -> Result<(), Error> {
         crate::write::Staging::put_pieces(self, path, pieces)
+    }
+
+    fn open<'a>(&'a self, path: &str) -> Result<Box<dyn FileWriter + 'a>, Error>
+    where
+        Self: 'a,
+    {
+        Ok(Box::new(crate::write::Staging::open(self, path)?))
     }
 }
 
@@ -219,18 +287,35 @@ pub fn render_all(
 ) -> Result<Manifest, Error> {
     let renderer =
         render::Renderer::with_templates(site, std::sync::Arc::new(compiled.tera), compiled.preminified, options)?;
-    let keys = timed("tableau de bord", || renderer.page_keys());
-    let (pages, data) = rayon::join(
-        || timed("pages", || render_pages(&renderer, &keys, sink, false)),
+    // The dashboard (half a second nationally) is computed beside the
+    // pages that do not read it, instead of before them all.
+    let (dashboard_keys, other_keys): (Vec<_>, Vec<_>) = render::page_keys(site, 0)
+        .into_iter()
+        .partition(|key| key.reads_dashboard());
+    let (dashboard_files, (pages, data)) = rayon::join(
         || -> Result<Manifest, Error> {
-            timed("données", || {
-                let rows = crate::export::place_rows(site)?;
-                write_data_files(site, renderer.dashboard(), &rows, sink)
-            })
+            let dashboard = timed("tableau de bord", || renderer.dashboard());
+            let mut keys = dashboard_keys;
+            keys.extend((0..dashboard.charts.len()).map(render::PageKey::DashboardChart));
+            let mut manifest = write_dashboard_figures(site, dashboard, sink)?;
+            let pages = render_pages(&renderer, &keys, sink, false)?;
+            manifest.extend(pages.into_iter().map(|(path, hash, _)| (path, hash)));
+            Ok(manifest)
+        },
+        || {
+            rayon::join(
+                || timed("pages", || render_pages(&renderer, &other_keys, sink, false)),
+                || {
+                    timed("données", || {
+                        write_data_files_with(site, sink, || stream_open_data(site, sink))
+                    })
+                },
+            )
         },
     );
     let mut manifest = data?;
     manifest.extend(pages?.into_iter().map(|(path, hash, _)| (path, hash)));
+    manifest.extend(dashboard_files?);
     // Last: the site's static files replace anything of the same path.
     manifest.extend(static_files(theme, root, sink)?);
     if !options.live_reload {
@@ -344,29 +429,75 @@ pub fn write_data_files(
     sink: &dyn Sink,
 ) -> Result<Manifest, Error> {
     use rayon::prelude::*;
-    let (open_data, others) = rayon::join(
-        || -> Result<Manifest, Error> {
-            crate::export::open_data_files(rows)?
-                .par_iter()
-                .map(|file| put_pieces(sink, file.path, &file.pieces))
-                .collect()
+    let (data, figures) = rayon::join(
+        || {
+            write_data_files_with(site, sink, || {
+                crate::export::open_data_files(rows)?
+                    .par_iter()
+                    .map(|file| put_pieces(sink, file.path, &file.pieces))
+                    .collect()
+            })
         },
-        || -> Result<Manifest, Error> {
-            let (search, figures) = rayon::join(
-                || crate::search::search_files(site),
-                // The network dashboard's figures, for the département's own reports.
-                || crate::dashboard::csv_files(site, &dashboard.coverage),
-            );
-            search?
-                .into_iter()
-                .chain(figures?)
-                .map(|f| put(sink, f.path, &f.bytes))
-                .collect()
-        },
+        || write_dashboard_figures(site, dashboard, sink),
     );
-    let mut manifest = open_data?;
-    manifest.extend(others?);
+    let mut manifest = data?;
+    manifest.extend(figures?);
     Ok(manifest)
+}
+
+/// The open data files of `site` written as they are produced, a few
+/// places at a time (a build keeps no rows: `serve` does, through
+/// [`write_data_files`]).
+fn stream_open_data(site: &Site, sink: &dyn Sink) -> Result<Manifest, Error> {
+    let layouts = crate::export::Layout::ALL;
+    let mut files = Vec::with_capacity(layouts.len());
+    for layout in layouts {
+        files.push((sink.open(layout.path())?, ContentHasher::new()));
+    }
+    crate::export::stream_open_data(site, |file, pieces| {
+        let (writer, hasher) = &mut files[file];
+        for piece in pieces {
+            hasher.update(piece);
+        }
+        writer.write(pieces)
+    })?;
+    let mut manifest = Manifest::new();
+    for ((writer, hasher), layout) in files.into_iter().zip(layouts) {
+        writer.finish()?;
+        let path = layout.path().to_string();
+        let hash = mix(hash_bytes(path.as_bytes()), hasher.finish());
+        manifest.insert(path, hash);
+    }
+    Ok(manifest)
+}
+
+/// The open data (written by `open_data`) and the search indexes.
+fn write_data_files_with(
+    site: &Site,
+    sink: &dyn Sink,
+    open_data: impl FnOnce() -> Result<Manifest, Error> + Send,
+) -> Result<Manifest, Error> {
+    let (open_data, search) = rayon::join(open_data, || -> Result<Manifest, Error> {
+        crate::search::search_files(site)?
+            .into_iter()
+            .map(|f| put(sink, f.path, &f.bytes))
+            .collect()
+    });
+    let mut manifest = open_data?;
+    manifest.extend(search?);
+    Ok(manifest)
+}
+
+/// The network dashboard's figures, for the département's own reports.
+fn write_dashboard_figures(
+    site: &Site,
+    dashboard: &crate::dashboard::Dashboard,
+    sink: &dyn Sink,
+) -> Result<Manifest, Error> {
+    crate::dashboard::csv_files(site, &dashboard.coverage)?
+        .into_iter()
+        .map(|f| put(sink, f.path, &f.bytes))
+        .collect()
 }
 
 /// The theme's static files, then the site's own, which replace them.
@@ -401,7 +532,7 @@ pub fn hash_file(path: &str, bytes: &[u8]) -> u64 {
 
 /// [`hash_file`] of a file given as pieces: the hash of the pieces joined.
 fn hash_file_pieces(path: &str, pieces: &[std::borrow::Cow<'_, [u8]>]) -> u64 {
-    let mut hasher = ContentHasher::new(pieces.iter().map(|p| p.len()).sum());
+    let mut hasher = ContentHasher::new();
     for piece in pieces {
         hasher.update(piece);
     }
@@ -416,29 +547,33 @@ fn mix(a: u64, b: u64) -> u64 {
 /// A fast non-cryptographic hash, eight bytes at a time: it only has to
 /// notice that a file changed, for the offline cache's version.
 pub fn hash_bytes(bytes: &[u8]) -> u64 {
-    let mut hasher = ContentHasher::new(bytes.len());
+    let mut hasher = ContentHasher::new();
     hasher.update(bytes);
     hasher.finish()
 }
 
-/// [`hash_bytes`] of content given in pieces of any sizes, of `len` bytes in all.
+/// [`hash_bytes`] of content given in pieces of any sizes, whose total
+/// length is known only at the end (a streamed file).
 struct ContentHasher {
     hash: u64,
     /// Bytes of a word not complete yet.
     pending: [u8; 8],
     pending_len: usize,
+    len: u64,
 }
 
 impl ContentHasher {
-    fn new(len: usize) -> ContentHasher {
+    fn new() -> ContentHasher {
         ContentHasher {
-            hash: 0x243f_6a88_85a3_08d3 ^ len as u64,
+            hash: 0x243f_6a88_85a3_08d3,
             pending: [0; 8],
             pending_len: 0,
+            len: 0,
         }
     }
 
     fn update(&mut self, mut bytes: &[u8]) {
+        self.len += bytes.len() as u64;
         if self.pending_len > 0 {
             let take = (8 - self.pending_len).min(bytes.len());
             self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&bytes[..take]);
@@ -463,7 +598,8 @@ impl ContentHasher {
 
     fn finish(mut self) -> u64 {
         self.pending[self.pending_len..].fill(0);
-        mix(self.hash, u64::from_le_bytes(self.pending))
+        // The length tells apart contents that differ only by trailing zeros.
+        mix(mix(self.hash, u64::from_le_bytes(self.pending)), self.len)
     }
 }
 
@@ -615,7 +751,7 @@ mod tests {
         for len in [0, 1, 7, 8, 9, 63, 64, 1000] {
             let whole = &bytes[..len];
             for cuts in [vec![], vec![1], vec![3, 5], vec![8, 9, 10], vec![2, 2, 40, 41, 500]] {
-                let mut hasher = ContentHasher::new(len);
+                let mut hasher = ContentHasher::new();
                 let mut start = 0;
                 for cut in cuts.into_iter().filter(|&c| c <= len) {
                     hasher.update(&whole[start..cut]);

@@ -319,6 +319,17 @@ pub const LONG_LIST: usize = 1500;
 /// The theme's template of a place's card on lists.
 const CARD_TEMPLATE: &str = "carte-lieu.html";
 
+impl PageKey {
+    /// Whether the page is one of the network dashboard's, the only ones
+    /// that read it.
+    pub fn reads_dashboard(self) -> bool {
+        matches!(
+            self,
+            PageKey::Dashboard | PageKey::DashboardCommunes | PageKey::DashboardChart(_)
+        )
+    }
+}
+
 /// Every page of the site, in a fixed order; `charts` is the number of
 /// the dashboard's charts.
 pub fn page_keys(site: &Site, charts: usize) -> Vec<PageKey> {

@@ -76,6 +76,17 @@ impl Staging {
         write_all_vectored(&mut file, pieces).map_err(|e| Error::io(&full, e))
     }
 
+    /// A file to be written in several calls, as its parts are produced.
+    pub fn open(&self, path: &str) -> Result<FileInParts, Error> {
+        let rel = safe_relative(path).ok_or_else(|| Error::Internal(format!("chemin de sortie refusé : {path}")))?;
+        let full = self.dir.join(&rel);
+        if let Some(parent) = full.parent() {
+            make_folder(parent)?;
+        }
+        let file = std::fs::File::create(&full).map_err(|e| Error::io(&full, e))?;
+        Ok(FileInParts { file, path: full })
+    }
+
     pub fn commit(mut self) -> Result<(), Error> {
         pause_for_tests();
         swap_in(&self.dir, &self.output, &self.parent, &self.name)?;
@@ -173,6 +184,24 @@ fn write_all_vectored(file: &mut std::fs::File, pieces: &[Cow<'_, [u8]>]) -> std
         }
     }
     Ok(())
+}
+
+/// A file of the new site written in parts (see [`Staging::open`]).
+pub struct FileInParts {
+    file: std::fs::File,
+    path: PathBuf,
+}
+
+impl FileInParts {
+    pub fn write(&mut self, pieces: &[Cow<'_, [u8]>]) -> Result<(), Error> {
+        write_all_vectored(&mut self.file, pieces).map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Closes the file (like [`Staging::put`], without waiting for the disk).
+    pub fn finish(self) -> Result<(), Error> {
+        drop(self.file);
+        Ok(())
+    }
 }
 
 impl Drop for Staging {
