@@ -44,7 +44,9 @@ fn main() {
     let (mut live, _) = LiveSite::build(&options).expect("the site builds");
     let full_ms = started.elapsed().as_secs_f64() * 1000.0;
     let files: Vec<PathBuf> = live.site().places.iter().map(|p| root.join(&p.source.path)).collect();
-    let kinds: [(&str, fn(&str, usize) -> String); 4] = [
+    // What each kind of edit does to a place file's text, the n-th time.
+    type Edit = fn(&str, usize) -> String;
+    let kinds: [(&str, Edit); 4] = [
         ("presentation", |t, n| format!("{t}\nModification {n}.\n")),
         ("telephone", |t, n| {
             replace_line(t, "telephone:", &format!("telephone: \"+3355900{n:04}\""))

@@ -37,9 +37,12 @@ struct Catalogue<'a> {
     facettes: &'a [Facet],
     /// `[code, nom, url of its file]`.
     departements: Vec<(String, String, String)>,
-    /// `[code INSEE, nom, postcodes joined by spaces, lat, lon, département, url of its page]`.
-    communes: Vec<(String, String, String, Option<f64>, Option<f64>, String, String)>,
+    communes: Vec<CommuneEntry>,
 }
+
+/// A commune in the catalogue, written as an array to keep the file small:
+/// `[code INSEE, nom, postcodes joined by spaces, lat, lon, département, url of its page]`.
+type CommuneEntry = (String, String, String, Option<f64>, Option<f64>, String, String);
 
 pub const COLUMNS: &[&str] = &[
     "id",

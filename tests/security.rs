@@ -7,10 +7,13 @@ use common::*;
 use regex::Regex;
 use std::sync::LazyLock;
 
+/// A tag's name and its attributes, each with its value if it has one.
+type StartTag = (String, Vec<(String, Option<String>)>);
+
 /// Start tags of a page: name and attributes (value decoded), read one
 /// attribute after the other so that text inside a quoted value never
 /// passes for an attribute.
-fn start_tags(html: &str) -> Vec<(String, Vec<(String, Option<String>)>)> {
+fn start_tags(html: &str) -> Vec<StartTag> {
     static TAG: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r#"(?s)<([a-zA-Z][a-zA-Z0-9-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>"#).unwrap());
     static ATTR: LazyLock<Regex> =
