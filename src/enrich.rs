@@ -6,7 +6,7 @@
 //! rendering only formats.
 
 use crate::config::Config;
-use crate::hours::{self, WeeklyTable};
+use crate::hours::{self, HolidayCalendar, WeeklyTable};
 use crate::model::{Lieu, SourceFile};
 use crate::nearest::PointIndex;
 use crate::orientation::{self, NEEDS};
@@ -141,7 +141,7 @@ pub fn enrich(
 ) -> Site {
     let base_path = config.base_path();
     let stale_limit = today.checked_sub_months(chrono::Months::new(config.fraicheur_mois));
-    let hours_by_text = hours_by_text(&places, today);
+    let hours_by_text = hours_by_text(&places, territories, today);
     let mut places: Vec<Place> = places
         .into_par_iter()
         .filter_map(|p| place(p, territories, &hours_by_text, stale_limit, &base_path))
@@ -280,24 +280,46 @@ pub fn enrich(
     }
 }
 
-type HoursByText = HashMap<String, Option<(Arc<WeeklyTable>, Arc<hours::BrowserSchedule>, Arc<str>)>>;
+type HoursByText =
+    HashMap<(HolidayCalendar, String), Option<(Arc<WeeklyTable>, Arc<hours::BrowserSchedule>, Arc<str>)>>;
 
-/// Opening hours are computed once per distinct text: a network's places
-/// often share the same hours, and a year of days is costly to evaluate.
-fn hours_by_text(places: &[ValidPlace], today: NaiveDate) -> HoursByText {
-    let texts: HashSet<&str> = places.iter().filter_map(|p| p.lieu.horaires.as_deref()).collect();
-    let texts: Vec<&str> = texts.into_iter().collect();
+/// Opening hours are computed once per distinct text (and calendar of
+/// public holidays): a network's places often share the same hours, and a
+/// year of days is costly to evaluate.
+fn hours_by_text(places: &[ValidPlace], territories: &Territories, today: NaiveDate) -> HoursByText {
+    let texts: HashSet<(HolidayCalendar, &str)> = places
+        .iter()
+        .filter_map(|p| Some((holiday_calendar(p, territories), p.lieu.horaires.as_deref()?)))
+        .collect();
+    let texts: Vec<(HolidayCalendar, &str)> = texts.into_iter().collect();
     texts
         .par_iter()
-        .map(|&text| {
+        .map(|&(calendar, text)| {
             let computed = hours::parse_shared(text).ok().map(|h| {
+                let local;
+                let h = if calendar == HolidayCalendar::France {
+                    &*h
+                } else {
+                    local = h.with_calendar(calendar);
+                    &local
+                };
                 let browser = h.browser_schedule(today, BROWSER_HOURS_DAYS);
                 let json: Arc<str> = serde_json::to_string(&browser).unwrap_or_default().into();
                 (Arc::new(h.weekly_table(today)), Arc::new(browser), json)
             });
-            (text.to_string(), computed)
+            ((calendar, text.to_string()), computed)
         })
         .collect()
+}
+
+/// The public holidays where a place is (those of its commune's département).
+fn holiday_calendar(p: &ValidPlace, territories: &Territories) -> HolidayCalendar {
+    p.lieu
+        .code_insee
+        .as_deref()
+        .and_then(|code| territories.commune(code))
+        .map(|commune| HolidayCalendar::of_departement(&commune.departement))
+        .unwrap_or_default()
 }
 
 /// One place alone, as [`enrich`] would make it (for `serve`'s edits).
@@ -305,7 +327,7 @@ pub fn single_place(site: &Site, p: ValidPlace, territories: &Territories) -> Op
     let stale_limit = site
         .today
         .checked_sub_months(chrono::Months::new(site.config.fraicheur_mois));
-    let hours = hours_by_text(std::slice::from_ref(&p), site.today);
+    let hours = hours_by_text(std::slice::from_ref(&p), territories, site.today);
     place(p, territories, &hours, stale_limit, &site.config.base_path())
 }
 
@@ -451,11 +473,10 @@ fn place(
         .presentation_detail
         .as_deref()
         .map(|md| crate::markdown::render(md, 3, base_path));
-    let hours = p
-        .lieu
-        .horaires
-        .as_deref()
-        .and_then(|h| hours_by_text.get(h).cloned().flatten());
+    let hours = p.lieu.horaires.as_deref().and_then(|h| {
+        let calendar = HolidayCalendar::of_departement(&commune.departement);
+        hours_by_text.get(&(calendar, h.to_string())).cloned().flatten()
+    });
     Some(Place {
         stale: stale_limit.is_some_and(|limit| p.lieu.date_maj <= limit),
         commune_code: code,

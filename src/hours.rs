@@ -35,9 +35,79 @@ const MINUTES_PER_DAY: u16 = 24 * 60;
 // reach it through the `FromStr` impl instead of adding one.
 type SyntaxError = <OpeningHours as FromStr>::Err;
 
-/// French national public holidays as shipped by the crate (no regional ones such as those of
-/// Alsace-Moselle, which would otherwise turn `PH` into "unknown" on those days everywhere).
+/// French national public holidays as shipped by the crate.
 static FR_HOLIDAYS: LazyLock<ContextHolidays> = LazyLock::new(|| Country::FR.holidays());
+
+/// The national ones plus Good Friday and 26 December, for every year the
+/// national calendar covers.
+static ALSACE_MOSELLE_HOLIDAYS: LazyLock<ContextHolidays> = LazyLock::new(|| {
+    let national = &*FR_HOLIDAYS;
+    let mut public = national.get_public().clone();
+    let years: std::collections::BTreeSet<i32> = national.get_public().iter().map(|d| d.year()).collect();
+    for year in years {
+        if let Some(friday) = easter_sunday(year).and_then(|d| d.checked_sub_days(Days::new(2))) {
+            public.insert(friday);
+        }
+        if let Some(st_stephen) = NaiveDate::from_ymd_opt(year, 12, 26) {
+            public.insert(st_stephen);
+        }
+    }
+    ContextHolidays::new(
+        std::sync::Arc::new(public),
+        std::sync::Arc::new(national.get_school().clone()),
+    )
+});
+
+/// Which public holidays apply where a place is: `PH` rules and "open
+/// now" depend on it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HolidayCalendar {
+    #[default]
+    France,
+    /// Moselle, Bas-Rhin and Haut-Rhin keep two more public holidays under
+    /// their local law: Good Friday and 26 December.
+    AlsaceMoselle,
+}
+
+impl HolidayCalendar {
+    pub fn of_departement(code: &str) -> HolidayCalendar {
+        match code {
+            "57" | "67" | "68" => HolidayCalendar::AlsaceMoselle,
+            _ => HolidayCalendar::France,
+        }
+    }
+
+    fn holidays(self) -> &'static ContextHolidays {
+        match self {
+            HolidayCalendar::France => &FR_HOLIDAYS,
+            HolidayCalendar::AlsaceMoselle => &ALSACE_MOSELLE_HOLIDAYS,
+        }
+    }
+
+    pub fn is_public_holiday(self, date: NaiveDate) -> bool {
+        self.holidays().get_public().contains(date)
+    }
+}
+
+/// Easter Sunday of `year` in the Gregorian calendar (the anonymous
+/// algorithm published by Meeus).
+fn easter_sunday(year: i32) -> Option<NaiveDate> {
+    let a = year % 19;
+    let b = year / 100;
+    let c = year % 100;
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    NaiveDate::from_ymd_opt(year, month as u32, day as u32)
+}
 
 const DAY_NAMES: [&str; 7] = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"];
 const DAY_SHORT: [&str; 7] = ["Lun.", "Mar.", "Mer.", "Jeu.", "Ven.", "Sam.", "Dim."];
@@ -46,10 +116,11 @@ const DAY_SHORT: [&str; 7] = ["Lun.", "Mar.", "Mer.", "Jeu.", "Ven.", "Sam.", "D
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hours {
     text: String,
-    /// Evaluated with French public holidays, for everything users see.
+    /// Evaluated with the public holidays of `calendar`, for everything users see.
     with_holidays: OpeningHours,
     /// Evaluated as if no day were a public holiday, to tell what `PH` rules change.
     without_holidays: OpeningHours,
+    calendar: HolidayCalendar,
 }
 
 /// Why a `horaires` value was rejected, in plain French.
@@ -174,6 +245,7 @@ pub fn parse(text: &str) -> Result<Hours, HoursError> {
                 .clone()
                 .with_context(Context::default().with_holidays(FR_HOLIDAYS.clone())),
             without_holidays: parsed,
+            calendar: HolidayCalendar::France,
         }),
         Some(Err(err)) => {
             let mut error = translate_error(trimmed, &err);
@@ -228,16 +300,30 @@ impl FromStr for Hours {
 }
 
 impl Hours {
+    /// The same hours where `calendar`'s public holidays apply ([`parse`]
+    /// gives the national ones).
+    pub fn with_calendar(&self, calendar: HolidayCalendar) -> Hours {
+        Hours {
+            text: self.text.clone(),
+            with_holidays: self
+                .without_holidays
+                .clone()
+                .with_context(Context::default().with_holidays(calendar.holidays().clone())),
+            without_holidays: self.without_holidays.clone(),
+            calendar,
+        }
+    }
+
     /// The text as written by the contributor (trimmed).
     pub fn text(&self) -> &str {
         &self.text
     }
 
     /// The typical week: the schedule of the first week (Monday to Sunday), from the one containing
-    /// `reference` onwards, with no French public holiday from the Sunday before to the Monday after.
+    /// `reference` onwards, with no public holiday from the Sunday before to the Monday after.
     /// Passing a fixed `reference` keeps builds reproducible; seasonal rules are shown as of that week.
     pub fn weekly_table(&self, reference: NaiveDate) -> WeeklyTable {
-        let monday = reference_monday(reference);
+        let monday = reference_monday(reference, self.calendar);
         guarded(|| self.build_table(monday, reference)).unwrap_or_else(|| WeeklyTable {
             days: (0..7).map(|i| day_row(i, Vec::new())).collect(),
             always_open: false,
@@ -246,7 +332,7 @@ impl Hours {
         })
     }
 
-    /// State at an instant (local time), with French public holidays applied. "Unknown" periods
+    /// State at an instant (local time), with the public holidays of its calendar applied. "Unknown" periods
     /// count as closed and are labelled "Horaires à confirmer".
     pub fn status_at(&self, at: NaiveDateTime) -> OpenStatus {
         guarded(|| self.compute_status(at)).unwrap_or_else(|| OpenStatus {
@@ -256,7 +342,7 @@ impl Hours {
     }
 
     /// Opening intervals (local time, half-open `[start, end)`) from `from` at midnight for `days`
-    /// days (at most 366), with French public holidays applied. Intervals crossing midnight are
+    /// days (at most 366), with the public holidays of its calendar applied. Intervals crossing midnight are
     /// kept whole; an interval still open at the end of the window is cut there.
     pub fn intervals(&self, from: NaiveDate, days: u32) -> Vec<(NaiveDateTime, NaiveDateTime)> {
         let start = from.and_time(NaiveTime::MIN);
@@ -304,6 +390,7 @@ impl Hours {
             };
             // Public holidays (and the day after, for overnight slots)
             // may differ from their weekday: those are evaluated.
+            let is_public_holiday = |d: NaiveDate| self.calendar.is_public_holiday(d);
             let near_holiday = |d: NaiveDate| is_public_holiday(d) || d.pred_opt().is_some_and(is_public_holiday);
             if weekly && i >= 7 {
                 let (week_before, slots) = by_date[i as usize - 7];
@@ -474,7 +561,7 @@ impl Hours {
             let Some(date) = reference.checked_add_days(Days::new(offset)) else {
                 break;
             };
-            if !is_public_holiday(date) {
+            if !self.calendar.is_public_holiday(date) {
                 continue;
             }
             let usual = open_spans(&self.without_holidays, date);
@@ -542,7 +629,7 @@ impl Hours {
 
     /// A public holiday that cancels openings of this day.
     fn closed_for_holiday(&self, date: NaiveDate) -> bool {
-        is_public_holiday(date)
+        self.calendar.is_public_holiday(date)
             && !open_spans(&self.without_holidays, date).is_empty()
             && open_spans(&self.with_holidays, date).is_empty()
     }
@@ -571,13 +658,9 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
     catch_unwind(AssertUnwindSafe(f)).ok()
 }
 
-fn is_public_holiday(date: NaiveDate) -> bool {
-    FR_HOLIDAYS.get_public().contains(date)
-}
-
 /// Monday of the first week, from the one containing `reference`, with no public holiday from the
 /// Sunday before to the Monday after (overnight slots spill over both edges).
-fn reference_monday(reference: NaiveDate) -> NaiveDate {
+fn reference_monday(reference: NaiveDate, calendar: HolidayCalendar) -> NaiveDate {
     let back = u64::from(reference.weekday().num_days_from_monday());
     let first = reference.checked_sub_days(Days::new(back)).unwrap_or(reference);
     (0..60u64)
@@ -585,7 +668,7 @@ fn reference_monday(reference: NaiveDate) -> NaiveDate {
         .find(|monday| {
             monday
                 .checked_sub_days(Days::new(1))
-                .is_some_and(|sunday| sunday.iter_days().take(9).all(|date| !is_public_holiday(date)))
+                .is_some_and(|sunday| sunday.iter_days().take(9).all(|date| !calendar.is_public_holiday(date)))
         })
         .unwrap_or(first)
 }
@@ -1152,6 +1235,69 @@ mod tests {
         assert!(always.exceptions.is_empty());
     }
 
+    #[test]
+    fn easter_falls_on_its_known_dates_and_the_day_before_every_national_easter_monday() {
+        for (year, month, day) in [(2024, 3, 31), (2025, 4, 20), (2026, 4, 5), (2027, 3, 28), (2038, 4, 25)] {
+            assert_eq!(easter_sunday(year), Some(date(year, month, day)), "{year}");
+        }
+        let national = FR_HOLIDAYS.get_public();
+        let years: std::collections::BTreeSet<i32> = national.iter().map(|d| d.year()).collect();
+        assert!(years.len() > 10, "the national calendar covers {} years", years.len());
+        for year in years {
+            let monday = easter_sunday(year).and_then(|d| d.succ_opt()).unwrap();
+            assert!(national.contains(monday), "Easter Monday {monday}");
+        }
+    }
+
+    #[test]
+    fn alsace_moselle_adds_good_friday_and_st_stephens_day_only() {
+        let (good_friday, st_stephen) = (date(2027, 3, 26), date(2026, 12, 26));
+        for day in [good_friday, st_stephen] {
+            assert!(HolidayCalendar::AlsaceMoselle.is_public_holiday(day), "{day}");
+            assert!(!HolidayCalendar::France.is_public_holiday(day), "{day}");
+        }
+        let from = date(2026, 1, 1);
+        for day in from.iter_days().take(3 * 366) {
+            if HolidayCalendar::France.is_public_holiday(day) {
+                assert!(HolidayCalendar::AlsaceMoselle.is_public_holiday(day), "{day}");
+            }
+        }
+        assert_eq!(HolidayCalendar::of_departement("67"), HolidayCalendar::AlsaceMoselle);
+        assert_eq!(HolidayCalendar::of_departement("57"), HolidayCalendar::AlsaceMoselle);
+        assert_eq!(HolidayCalendar::of_departement("68"), HolidayCalendar::AlsaceMoselle);
+        assert_eq!(HolidayCalendar::of_departement("54"), HolidayCalendar::France);
+    }
+
+    /// A place of Strasbourg closed on public holidays is closed on Good
+    /// Friday, on its page, its "open now" and in the browser's schedule;
+    /// the same hours in Nancy are not.
+    #[test]
+    fn hours_follow_the_public_holidays_of_their_calendar() {
+        let national = parse("Mo-Sa 09:00-12:00; PH off").unwrap();
+        let local = national.with_calendar(HolidayCalendar::AlsaceMoselle);
+        let good_friday_morning = at(2027, 3, 26, 10, 0);
+        assert!(national.status_at(good_friday_morning).open);
+        let status = local.status_at(good_friday_morning);
+        assert!(!status.open);
+        assert!(status.label.starts_with("Fermé (jour férié)"), "{}", status.label);
+        assert!(local.status_at(at(2027, 3, 25, 10, 0)).open, "the Thursday before");
+
+        let from = date(2026, 11, 23);
+        let schedule = local.browser_schedule(from, 366);
+        assert_eq!(schedule.exceptions.get("2027-03-26"), Some(&vec![]));
+        assert_eq!(schedule.exceptions.get("2026-12-26"), Some(&vec![]));
+        let national_schedule = national.browser_schedule(from, 366);
+        assert!(!national_schedule.exceptions.contains_key("2027-03-26"));
+        assert!(!national_schedule.exceptions.contains_key("2026-12-26"));
+        assert_eq!(
+            local.browser_schedule_from_days(from, 366, true),
+            local.browser_schedule_from_days(from, 366, false),
+            "the weekly shortcut knows the local holidays"
+        );
+        assert!(local.weekly_table(from).closed_on_public_holidays);
+        assert_eq!(local.with_calendar(HolidayCalendar::France), national);
+    }
+
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
     }
@@ -1212,10 +1358,19 @@ mod tests {
         let table = h.weekly_table(date(2026, 7, 14));
         assert_eq!(labels(&table.days[1]), ["9 h – 17 h"]);
         assert!(table.closed_on_public_holidays);
-        assert_eq!(reference_monday(date(2026, 7, 14)), date(2026, 7, 20));
-        assert_eq!(reference_monday(date(2026, 1, 7)), date(2026, 1, 5));
+        assert_eq!(
+            reference_monday(date(2026, 7, 14), HolidayCalendar::France),
+            date(2026, 7, 20)
+        );
+        assert_eq!(
+            reference_monday(date(2026, 1, 7), HolidayCalendar::France),
+            date(2026, 1, 5)
+        );
         // Christmas and New Year's Day are both Fridays in 2026/2027.
-        assert_eq!(reference_monday(date(2026, 12, 23)), date(2027, 1, 4));
+        assert_eq!(
+            reference_monday(date(2026, 12, 23), HolidayCalendar::France),
+            date(2027, 1, 4)
+        );
     }
 
     #[test]

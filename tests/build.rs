@@ -684,3 +684,56 @@ fn a_guided_path_result_with_many_places_lists_them_by_commune() {
     let (broken, _) = broken_internal_links(&tree);
     assert!(broken.is_empty(), "{}", report(&broken));
 }
+
+/// Moselle, Bas-Rhin and Haut-Rhin keep Good Friday and 26 December as
+/// public holidays: the same hours with `PH off` close on those days in
+/// Strasbourg, not in Anglet, in what the browser is given to say "open now".
+#[test]
+fn alsace_moselle_places_are_closed_on_their_own_public_holidays() {
+    let (dir, root) = site_copy("minimal");
+    let config =
+        read_text(&root.join("annuaire.yaml")).replace(r#"departements: ["64"]"#, r#"departements: ["64", "67"]"#);
+    std::fs::write(root.join("annuaire.yaml"), config).unwrap();
+    let place = |id: &str, nom: &str, postcode: &str, commune: &str, insee: &str| {
+        format!(
+            "---\nid: {id}\npivot: \"26640024100015\"\nnom: {nom}\nadresse: 1 rue de la Gare\ncode_postal: \"{postcode}\"\ncommune: {commune}\ncode_insee: \"{insee}\"\nhoraires: \"Mo-Sa 09:00-12:00; PH off\"\nservices:\n  - Aide aux démarches administratives\ndate_maj: 2026-11-02\n---\nAccueil le matin.\n"
+        )
+    };
+    let lieux = root.join("content/lieux");
+    std::fs::write(
+        lieux.join("epn-strasbourg.md"),
+        place("epn-strasbourg", "EPN de Strasbourg", "67000", "Strasbourg", "67482"),
+    )
+    .unwrap();
+    std::fs::write(
+        lieux.join("epn-anglet.md"),
+        place("epn-anglet", "EPN d'Anglet", "64600", "Anglet", "64024"),
+    )
+    .unwrap();
+    let out = dir.path().join("public");
+    let run = build(&root, &out);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let schedule = |id: &str| {
+        let html = read_text(&out.join(format!("lieux/{id}/index.html")));
+        let values = attribute_values(&html, &["data-horaires"]);
+        assert_eq!(values.len(), 1, "{id}: one schedule");
+        serde_json::from_str::<serde_json::Value>(&values[0]).unwrap()
+    };
+    let (strasbourg, anglet) = (schedule("epn-strasbourg"), schedule("epn-anglet"));
+    for day in ["2027-03-26", "2026-12-26"] {
+        assert_eq!(
+            strasbourg["exceptions"][day],
+            serde_json::json!([]),
+            "Strasbourg, {day}"
+        );
+        assert!(
+            anglet["exceptions"].get(day).is_none(),
+            "Anglet, {day}: {}",
+            anglet["exceptions"]
+        );
+    }
+    // National holidays apply to both.
+    for schedule in [&strasbourg, &anglet] {
+        assert_eq!(schedule["exceptions"]["2026-12-25"], serde_json::json!([]));
+    }
+}
