@@ -148,8 +148,8 @@ pub fn validate_place(inputs: &[InputField], origin: Origin<'_>, ctx: &Context<'
     };
 
     // Duplicates and unknown keys first: they change how the rest reads.
-    let mut first_seen: HashMap<&str, Position> = HashMap::new();
-    let mut fields: HashMap<&str, &InputField> = HashMap::new();
+    let mut first_seen: HashMap<&str, Position> = HashMap::with_capacity(inputs.len());
+    let mut fields: HashMap<&str, &InputField> = HashMap::with_capacity(inputs.len());
     let mut closure: Option<&InputField> = None;
     for input in inputs {
         if let Some(first) = first_seen.get(input.key.as_str()) {
@@ -201,11 +201,11 @@ pub fn validate_place(inputs: &[InputField], origin: Origin<'_>, ctx: &Context<'
         fields.insert(&input.key, input);
     }
 
-    let mut values: HashMap<String, FieldValue> = HashMap::new();
+    let mut values: HashMap<&'static str, FieldValue> = HashMap::with_capacity(schema.fields.len() + 1);
     for field in &schema.fields {
         if field.name == "presentation_detail" {
             if let Some(body) = origin.body.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
-                values.insert(field.name.clone(), FieldValue::Text(body.to_string()));
+                values.insert(field.name.as_str(), FieldValue::Text(body.to_string()));
             }
             continue;
         }
@@ -213,7 +213,7 @@ pub fn validate_place(inputs: &[InputField], origin: Origin<'_>, ctx: &Context<'
             if field.name == "id"
                 && let Some(id) = origin.file_id
             {
-                values.insert("id".into(), FieldValue::Text(id.to_string()));
+                values.insert("id", FieldValue::Text(id.to_string()));
                 continue;
             }
             if field.required {
@@ -236,7 +236,7 @@ pub fn validate_place(inputs: &[InputField], origin: Origin<'_>, ctx: &Context<'
             continue;
         };
         if let Some(value) = check_field(&mut v, field, input) {
-            values.insert(field.name.clone(), value);
+            values.insert(field.name.as_str(), value);
         } else if field.required
             && !v
                 .diagnostics
@@ -259,7 +259,7 @@ pub fn validate_place(inputs: &[InputField], origin: Origin<'_>, ctx: &Context<'
         let (fermeture, problems) = crate::fermeture::check(v.file, input, v.ctx.today);
         v.diagnostics.extend(problems);
         if let Some(f) = fermeture {
-            values.insert(crate::fermeture::KEY.into(), FieldValue::Closure(f));
+            values.insert(crate::fermeture::KEY, FieldValue::Closure(f));
         }
     }
 
@@ -588,7 +588,7 @@ fn position_of(fields: &HashMap<&str, &InputField>, name: &str, fallback: Positi
 
 fn check_id(
     v: &mut Validator<'_>,
-    values: &HashMap<String, FieldValue>,
+    values: &HashMap<&'static str, FieldValue>,
     fields: &HashMap<&str, &InputField>,
     origin: &Origin<'_>,
 ) {
@@ -635,7 +635,7 @@ fn check_id(
 }
 
 /// A word to lengthen a reserved id with: the commune, or "lieu".
-fn id_hint(values: &HashMap<String, FieldValue>) -> String {
+fn id_hint(values: &HashMap<&'static str, FieldValue>) -> String {
     match values.get("commune") {
         Some(FieldValue::Text(c)) => c.clone(),
         _ => "lieu".to_string(),
@@ -645,12 +645,12 @@ fn id_hint(values: &HashMap<String, FieldValue>) -> String {
 /// Resolves the commune and checks postcode and coordinates against the reference.
 fn check_territory(
     v: &mut Validator<'_>,
-    values: &mut HashMap<String, FieldValue>,
+    values: &mut HashMap<&'static str, FieldValue>,
     fields: &HashMap<&str, &InputField>,
     start: Position,
 ) {
     let territories = v.ctx.territories;
-    let text_of = |values: &HashMap<String, FieldValue>, name: &str| match values.get(name) {
+    let text_of = |values: &HashMap<&'static str, FieldValue>, name: &str| match values.get(name) {
         Some(FieldValue::Text(s)) => Some(s.clone()),
         _ => None,
     };
@@ -702,7 +702,7 @@ fn check_territory(
                 });
             match found {
                 Some(c) => {
-                    values.insert("code_insee".into(), FieldValue::Text(c.code_insee.clone()));
+                    values.insert("code_insee", FieldValue::Text(c.code_insee.clone()));
                     c.code_insee.clone()
                 }
                 None => {
@@ -817,7 +817,7 @@ fn check_territory(
     }
 }
 
-fn check_dates(v: &mut Validator<'_>, values: &HashMap<String, FieldValue>, fields: &HashMap<&str, &InputField>) {
+fn check_dates(v: &mut Validator<'_>, values: &HashMap<&'static str, FieldValue>, fields: &HashMap<&str, &InputField>) {
     let Some(FieldValue::Date(date)) = values.get("date_maj") else {
         return;
     };
