@@ -144,7 +144,7 @@ pub fn enrich(
     let hours_by_text = hours_by_text(&places, territories, today);
     let mut places: Vec<Place> = places
         .into_par_iter()
-        .filter_map(|p| place(p, territories, &hours_by_text, stale_limit, &base_path))
+        .filter_map(|p| place(p, territories, &hours_by_text, today, stale_limit, &base_path))
         .collect();
     places.sort_by(|a, b| a.lieu.id.cmp(&b.lieu.id));
 
@@ -328,7 +328,14 @@ pub fn single_place(site: &Site, p: ValidPlace, territories: &Territories) -> Op
         .today
         .checked_sub_months(chrono::Months::new(site.config.fraicheur_mois));
     let hours = hours_by_text(std::slice::from_ref(&p), territories, site.today);
-    place(p, territories, &hours, stale_limit, &site.config.base_path())
+    place(
+        p,
+        territories,
+        &hours,
+        site.today,
+        stale_limit,
+        &site.config.base_path(),
+    )
 }
 
 /// A list of the site model that an edit changed.
@@ -458,6 +465,7 @@ fn place(
     p: ValidPlace,
     territories: &Territories,
     hours_by_text: &HoursByText,
+    today: NaiveDate,
     stale_limit: Option<NaiveDate>,
     base_path: &str,
 ) -> Option<Place> {
@@ -475,7 +483,17 @@ fn place(
         .map(|md| crate::markdown::render(md, 3, base_path));
     let hours = p.lieu.horaires.as_deref().and_then(|h| {
         let calendar = HolidayCalendar::of_departement(&commune.departement);
-        hours_by_text.get(&(calendar, h.to_string())).cloned().flatten()
+        let (table, schedule, json) = hours_by_text.get(&(calendar, h.to_string())).cloned().flatten()?;
+        // Closed days of a temporary closure: "open now" must say closed,
+        // on the place's page as in the search.
+        match &p.lieu.fermeture_temporaire {
+            Some(closure) if closure.au >= today => {
+                let schedule = schedule.closed_between(closure.du, closure.au, today);
+                let json: Arc<str> = serde_json::to_string(&schedule).unwrap_or_default().into();
+                Some((table, Arc::new(schedule), json))
+            }
+            _ => Some((table, schedule, json)),
+        }
     });
     Some(Place {
         stale: stale_limit.is_some_and(|limit| p.lieu.date_maj <= limit),

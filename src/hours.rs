@@ -197,6 +197,22 @@ pub struct BrowserSchedule {
     pub until: String,
 }
 
+impl BrowserSchedule {
+    /// The same schedule, closed every day from `from` to `to` (inclusive)
+    /// that it covers from `start` (a temporary closure: a browser must not
+    /// say "open" then).
+    pub fn closed_between(&self, from: NaiveDate, to: NaiveDate, start: NaiveDate) -> BrowserSchedule {
+        let mut closed = self.clone();
+        let until = NaiveDate::parse_from_str(&self.until, "%Y-%m-%d").unwrap_or(start);
+        for date in from.max(start).iter_days().take_while(|d| *d <= to && *d < until) {
+            closed
+                .exceptions
+                .insert(date.format("%Y-%m-%d").to_string(), Vec::new());
+        }
+        closed
+    }
+}
+
 /// Parse and validate a `horaires` value in OpenStreetMap `opening_hours` syntax.
 ///
 /// Surrounding whitespace is ignored. Never panics.
@@ -1296,6 +1312,38 @@ mod tests {
         );
         assert!(local.weekly_table(from).closed_on_public_holidays);
         assert_eq!(local.with_calendar(HolidayCalendar::France), national);
+    }
+
+    #[test]
+    fn a_closure_closes_only_the_days_the_schedule_covers() {
+        let from = date(2026, 11, 23);
+        let schedule = parse("Mo-Fr 09:00-12:00; PH off").unwrap().browser_schedule(from, 30);
+        let closed = schedule.closed_between(date(2026, 11, 1), date(2027, 2, 1), from);
+        let days: Vec<&String> = closed
+            .exceptions
+            .keys()
+            .filter(|d| !schedule.exceptions.contains_key(*d))
+            .collect();
+        assert_eq!(
+            days.first().map(|d| d.as_str()),
+            Some("2026-11-23"),
+            "not before the schedule starts"
+        );
+        assert_eq!(
+            days.last().map(|d| d.as_str()),
+            Some("2026-12-22"),
+            "not after it ends ({})",
+            schedule.until
+        );
+        assert!(closed.exceptions.values().all(Vec::is_empty));
+        assert_eq!(closed.week, schedule.week);
+        let one_day = schedule.closed_between(date(2026, 11, 25), date(2026, 11, 25), from);
+        assert_eq!(one_day.exceptions.len(), schedule.exceptions.len() + 1);
+        assert_eq!(
+            schedule.closed_between(date(2026, 11, 1), date(2026, 11, 20), from),
+            schedule,
+            "over before"
+        );
     }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {

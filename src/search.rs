@@ -61,6 +61,7 @@ pub const COLUMNS: &[&str] = &[
     "drapeaux",
     "texte",
     "horaires",
+    "fermeture",
 ];
 
 /// `drapeaux` bits.
@@ -268,6 +269,7 @@ pub fn departement_file(site: &Site, d: usize) -> Result<OutputFile, Error> {
             flags,
             search_text(&parts),
             place.browser_hours,
+            crate::fermeture::summary(l.fermeture_temporaire.as_ref(), site.today),
         ]));
     }
     let body = serde_json::json!({ "version": FORMAT_VERSION, "departement": departement.code, "lieux": entries });

@@ -694,32 +694,21 @@ fn alsace_moselle_places_are_closed_on_their_own_public_holidays() {
     let config =
         read_text(&root.join("annuaire.yaml")).replace(r#"departements: ["64"]"#, r#"departements: ["64", "67"]"#);
     std::fs::write(root.join("annuaire.yaml"), config).unwrap();
-    let place = |id: &str, nom: &str, postcode: &str, commune: &str, insee: &str| {
-        format!(
-            "---\nid: {id}\npivot: \"26640024100015\"\nnom: {nom}\nadresse: 1 rue de la Gare\ncode_postal: \"{postcode}\"\ncommune: {commune}\ncode_insee: \"{insee}\"\nhoraires: \"Mo-Sa 09:00-12:00; PH off\"\nservices:\n  - Aide aux démarches administratives\ndate_maj: 2026-11-02\n---\nAccueil le matin.\n"
-        )
-    };
-    let lieux = root.join("content/lieux");
-    std::fs::write(
-        lieux.join("epn-strasbourg.md"),
-        place("epn-strasbourg", "EPN de Strasbourg", "67000", "Strasbourg", "67482"),
-    )
-    .unwrap();
-    std::fs::write(
-        lieux.join("epn-anglet.md"),
-        place("epn-anglet", "EPN d'Anglet", "64600", "Anglet", "64024"),
-    )
-    .unwrap();
+    write_place(
+        &root,
+        "epn-strasbourg",
+        "EPN de Strasbourg",
+        ("67000", "Strasbourg", "67482"),
+        "",
+    );
+    write_place(&root, "epn-anglet", "EPN d'Anglet", ("64600", "Anglet", "64024"), "");
     let out = dir.path().join("public");
     let run = build(&root, &out);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let schedule = |id: &str| {
-        let html = read_text(&out.join(format!("lieux/{id}/index.html")));
-        let values = attribute_values(&html, &["data-horaires"]);
-        assert_eq!(values.len(), 1, "{id}: one schedule");
-        serde_json::from_str::<serde_json::Value>(&values[0]).unwrap()
-    };
-    let (strasbourg, anglet) = (schedule("epn-strasbourg"), schedule("epn-anglet"));
+    let (strasbourg, anglet) = (
+        browser_schedule(&out, "epn-strasbourg"),
+        browser_schedule(&out, "epn-anglet"),
+    );
     for day in ["2027-03-26", "2026-12-26"] {
         assert_eq!(
             strasbourg["exceptions"][day],
@@ -736,4 +725,84 @@ fn alsace_moselle_places_are_closed_on_their_own_public_holidays() {
     for schedule in [&strasbourg, &anglet] {
         assert_eq!(schedule["exceptions"]["2026-12-25"], serde_json::json!([]));
     }
+}
+
+/// Writes a place open Monday to Saturday mornings (`PH off`) in the given
+/// commune (postcode, name, code INSEE), with `extra` front matter.
+fn write_place(
+    root: &std::path::Path,
+    id: &str,
+    nom: &str,
+    (postcode, commune, insee): (&str, &str, &str),
+    extra: &str,
+) {
+    let text = format!(
+        "---\nid: {id}\npivot: \"26640024100015\"\nnom: {nom}\nadresse: 1 rue de la Gare\ncode_postal: \"{postcode}\"\ncommune: {commune}\ncode_insee: \"{insee}\"\nhoraires: \"Mo-Sa 09:00-12:00; PH off\"\nservices:\n  - Aide aux démarches administratives\n{extra}date_maj: 2026-11-02\n---\nAccueil le matin.\n"
+    );
+    std::fs::write(root.join(format!("content/lieux/{id}.md")), text).unwrap();
+}
+
+/// What a place's page gives the browser to say "open now".
+fn browser_schedule(out: &std::path::Path, id: &str) -> serde_json::Value {
+    let html = read_text(&out.join(format!("lieux/{id}/index.html")));
+    let values = attribute_values(&html, &["data-horaires"]);
+    assert_eq!(values.len(), 1, "{id}: one schedule");
+    serde_json::from_str(&values[0]).unwrap()
+}
+
+/// A place closed for a while (`fermeture_temporaire`) must not be called
+/// open on those days: neither on its page nor in the search, where its
+/// closure is said too.
+#[test]
+fn a_temporary_closure_closes_the_days_the_browser_is_given() {
+    let (dir, root) = site_copy("minimal");
+    // The build's date is 2026-11-18 (SOURCE_DATE_EPOCH).
+    let closure = "fermeture_temporaire:\n  du: 2026-11-16\n  au: 2026-11-30\n  message: Travaux.\n";
+    write_place(&root, "epn-ferme", "EPN fermé", ("64600", "Anglet", "64024"), closure);
+    write_place(&root, "epn-ouvert", "EPN ouvert", ("64600", "Anglet", "64024"), "");
+    let out = dir.path().join("public");
+    let run = build(&root, &out);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (closed, open) = (
+        browser_schedule(&out, "epn-ferme"),
+        browser_schedule(&out, "epn-ouvert"),
+    );
+    for day in ["2026-11-18", "2026-11-24", "2026-11-30"] {
+        assert_eq!(closed["exceptions"][day], serde_json::json!([]), "{day}");
+        assert!(open["exceptions"].get(day).is_none(), "{day}");
+    }
+    for day in ["2026-11-17", "2026-12-01"] {
+        assert!(
+            closed["exceptions"].get(day).is_none(),
+            "{day} is outside the closure or before the build"
+        );
+    }
+    assert_eq!(closed["week"], open["week"], "the usual week stays");
+
+    let index: serde_json::Value = serde_json::from_str(&read_text(&out.join("donnees/recherche/64.json"))).unwrap();
+    let catalogue: serde_json::Value =
+        serde_json::from_str(&read_text(&out.join("donnees/recherche/index.json"))).unwrap();
+    let column = |name: &str| {
+        catalogue["colonnes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|c| c == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let row = |id: &str| {
+        index["lieux"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r[0] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(row("epn-ferme")[column("horaires")], closed);
+    assert_eq!(
+        row("epn-ferme")[column("fermeture")],
+        "Fermé temporairement jusqu'au 30 novembre 2026 inclus."
+    );
+    assert_eq!(row("epn-ouvert")[column("fermeture")], serde_json::Value::Null);
 }

@@ -123,6 +123,8 @@ async function shown(p, { all = false } = {}) {
         distance: text(li.querySelector('[data-champ=distance]')),
         etat: text(li.querySelector('[data-champ=etat]')),
         services: text(li.querySelector('[data-champ=services]')),
+        fermeture: text(li.querySelector('[data-champ=fermeture]')),
+        verifier: text(li.querySelector('[data-champ=verifier]')),
       })),
     };
   });
@@ -396,6 +398,8 @@ accessibilite: "partiellement conforme"
     fs.writeFileSync(path.join(dir, 'content', 'lieux', `${id}.md`), `---\nid: ${id}\npivot: "00000000000000"\n${fields}services:\n  - Aide aux démarches administratives\ndate_maj: 2023-11-02\n---\n${body}\n`);
   lieu('maison-semaine', 'nom: Maison de semaine\nadresse: 1 place de la Mairie\ncode_postal: "64100"\ncommune: Bayonne\ncode_insee: "64102"\nlatitude: 43.4929\nlongitude: -1.4748\nhoraires: "Mo-Fr 09:00-12:00,14:00-17:00; PH off"\n');
   lieu('permanence-mardi', 'nom: Permanence du mardi\nadresse: 2 rue du Marché\ncode_postal: "64000"\ncommune: Pau\ncode_insee: "64445"\nlatitude: 43.2951\nlongitude: -0.3708\nhoraires: "Tu 14:00-18:00"\n');
+  // Closed for works around the Tuesday of test (e).
+  lieu('atelier-en-travaux', 'nom: Atelier en travaux\nadresse: 3 rue des Écoles\ncode_postal: "64000"\ncommune: Pau\ncode_insee: "64445"\nhoraires: "Mo-Fr 09:00-12:00; PH off"\nfermeture_temporaire:\n  du: 2024-01-01\n  au: 2024-03-10\n');
   lieu(
     'lieu-hostile',
     'nom: "</script><script>window.__xss=1</script>"\nadresse: "<img src=x onerror=\\"window.__xss=1\\">"\ncode_postal: "64600"\ncommune: Anglet\ncode_insee: "64024"\nhoraires: "Mo-Su 00:00-24:00"\n',
@@ -460,11 +464,18 @@ test('(e) "Ouvert maintenant" at a fixed clock: a Tuesday at 10:00, a public hol
   assert.equal(await p.evaluate(() => new Date().getDay()), 2, 'the clock is fixed on a Tuesday');
   assert.equal((await countOf(p, 'ouvert')).text, '2');
   await after_(p, '', () => p.getByRole('button', { name: 'Chercher', exact: true }).click());
-  assert.deepEqual(byName(await shown(p)), {
+  const all = await shown(p);
+  const works = all.items.find((i) => i.nom === 'Atelier en travaux');
+  assert.deepEqual(byName({ items: all.items.filter((i) => i !== works) }), {
     'Maison de semaine': 'Ouvert · ferme à 12 h',
     'Permanence du mardi': 'Fermé · ouvre à 14 h',
     [HOSTILE]: 'Ouvert 24 h/24',
   });
+  // A temporary closure: closed though its usual hours say open, and said so.
+  assert.match(works.etat, /^Fermé · ouvre /, works.etat);
+  assert.equal(works.fermeture, "Fermé temporairement jusqu'au 10 mars 2024 inclus.");
+  assert.equal(works.verifier, '');
+  assert.ok(all.items.filter((i) => i !== works).every((i) => i.fermeture === ''), 'no closure elsewhere');
   await p.click('details.filtres summary');
   await after_(p, 'ouvert=1', () => p.check('#f-ouvert'));
   let r = await shown(p);

@@ -19,7 +19,7 @@ const FACETTES = [
   { cle: "dispositifs", titre: "Dispositifs", valeurs: Array.from({ length: 40 }, (_, i) => `D${i}`) },
 ];
 const KEYS = FACETTES.map((f) => f.cle);
-const COLONNES = ["id", "nom", "url", "code_insee", "adresse", "latitude", "longitude", "services", "publics", "prise_en_charge", "frais", "accompagnement", "dispositifs", "drapeaux", "texte", "horaires"];
+const COLONNES = ["id", "nom", "url", "code_insee", "adresse", "latitude", "longitude", "services", "publics", "prise_en_charge", "frais", "accompagnement", "dispositifs", "drapeaux", "texte", "horaires", "fermeture"];
 
 const catalogue = {
   version: 1,
@@ -48,16 +48,16 @@ const SPLIT = {
 };
 const AFTERNOON = { week: [[[840, 1080]], [[840, 1080]], [[840, 1080]], [[840, 1080]], [[840, 1080]], [], []], exceptions: {}, until: "2027-11-24" };
 
-// [id, nom, url, insee, adresse, lat, lon, services, publics, pec, frais, accompagnement, dispositifs, drapeaux, texte, horaires]
-const place = (id, nom, insee, lat, lon, masks, flags, texte, horaires = null) =>
-  [id, nom, `/x/lieux/${id}/`, insee, `1 rue ${id}`, lat, lon, ...masks, flags, texte, horaires];
+// [id, nom, url, insee, adresse, lat, lon, services, publics, pec, frais, accompagnement, dispositifs, drapeaux, texte, horaires, fermeture]
+const place = (id, nom, insee, lat, lon, masks, flags, texte, horaires = null, fermeture = null) =>
+  [id, nom, `/x/lieux/${id}/`, insee, `1 rue ${id}`, lat, lon, ...masks, flags, texte, horaires, fermeture];
 const LIEUX_64 = [
   place("media-baigorri", "Médiathèque Garazi", "64477", 43.18, -1.33, [0b011, 0b10, 0, 0b01, 0, 2 ** 35], 0, "mediatheque garazi saint etienne de baigorry 64430 bibliotheque", SPLIT),
   place("cyber-bayonne", "Cyberbase de Bayonne", "64102", 43.49, -1.475, [0b110, 0b01, 0, 0b10, 0, 1], 1 | 4, "cyberbase de bayonne 64100 ordinateurs internet", SPLIT),
   place("ccas-anglet", "CCAS d'Anglet", "64024", 43.4853, -1.5184, [0b001, 0b10, 1, 0b01, 1, 0], 2, "ccas anglet 64600 aide demarches administratives", AFTERNOON),
   place("centre-pau", "Zèbre centre social", "64445", 43.30, -0.37, [0b100, 0, 0, 0b11, 0, 2 ** 35 + 2], 0, "zebre centre social pau 64000 ateliers"),
   place("alpha-pau", "Alpha", "64445", null, null, [0b001, 0, 0, 0, 0, 0], 8, "alpha pau 64000 centra formation"),
-  place("sans-point", "Lieu sans point", "64999", null, null, [0, 0, 0, 0b01, 0, 0], 0, "lieu sans point mediatheque"),
+  place("sans-point", "Lieu sans point", "64999", null, null, [0, 0, 0, 0b01, 0, 0], 0, "lieu sans point mediatheque", null, "Fermé temporairement jusqu'au 30 novembre 2026 inclus."),
 ];
 const LIEUX_40 = [place("tarnos", "Espace de Tarnos", "40312", 43.54, -1.46, [0b001, 0, 0, 0b01, 0, 0], 0, "espace tarnos 40220 mediatheque")];
 
@@ -307,6 +307,10 @@ test("open now filter: Tuesday 10:00, Tuesday 15:00, a public holiday, Sunday", 
     etat: "Ouvert · ferme à 12 h",
     ouvert: true,
     services: "Ordinateurs · Ateliers",
+    fermeture: "",
+    verifier: false,
   });
   assert.equal(e.card(3, TUESDAY_10H, null).etat, "", "no hours, no label");
+  assert.equal(e.card(4, TUESDAY_10H, null).verifier, true, "flag 8: a stale listing");
+  assert.equal(e.card(5, TUESDAY_10H, null).fermeture, "Fermé temporairement jusqu'au 30 novembre 2026 inclus.");
 });

@@ -160,8 +160,8 @@
   // binary search, and a search allocates nothing in proportion to places.
   function createEngine(catalogue) {
     var cols = catalogue.colonnes || [], C = {};
-    ["nom", "url", "code_insee", "adresse", "latitude", "longitude", "drapeaux", "texte", "horaires"].forEach(function (name, i) {
-      C[name] = cols.indexOf(name) >= 0 ? cols.indexOf(name) : [1, 2, 3, 4, 5, 6, 13, 14, 15][i];
+    ["nom", "url", "code_insee", "adresse", "latitude", "longitude", "drapeaux", "texte", "horaires", "fermeture"].forEach(function (name, i) {
+      C[name] = cols.indexOf(name) >= 0 ? cols.indexOf(name) : [1, 2, 3, 4, 5, 6, 13, 14, 15, 16][i];
     });
     var communes = catalogue.communes, byCode = {}, byKey = {}, byPostcode = {}, keys = [];
     communes.forEach(function (c, i) {
@@ -361,6 +361,8 @@
         distance: distances && isFinite(distances[p]) ? "à " + formatKm(distances[p]) : "",
         etat: st ? st.label : "", ouvert: st ? st.open : null,
         services: g.values.filter(function (v, i) { return has[i]; }).join(" · "),
+        // A temporary closure, as the build words it; and whether the listing is stale.
+        fermeture: r[C.fermeture] || "", verifier: (flags[p] & 8) !== 0,
       };
     }
 
@@ -522,11 +524,14 @@
         var a = li.querySelector("[data-champ=lien]");
         a.href = d.url; a.textContent = d.nom;
         first = first || a;
-        ["adresse", "distance", "etat", "services"].forEach(function (k) {
+        ["adresse", "distance", "etat", "services", "fermeture"].forEach(function (k) {
           var f = li.querySelector("[data-champ=" + k + "]");
           if (!f) return;
           f.textContent = d[k]; f.hidden = !d[k];
         });
+        // Its words are the theme's: only shown or not.
+        var stale = li.querySelector("[data-champ=verifier]");
+        if (stale) stale.hidden = !d.verifier;
         if (d.ouvert !== null) li.querySelector("[data-champ=etat]").className += d.ouvert ? " ouvert" : " ferme";
         frag.appendChild(li);
       }
