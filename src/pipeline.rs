@@ -294,7 +294,7 @@ pub fn render_all(
         .partition(|key| key.reads_dashboard());
     let (dashboard_files, (pages, data)) = rayon::join(
         || -> Result<Manifest, Error> {
-            let dashboard = timed("tableau de bord", || renderer.dashboard());
+            let dashboard = timed("tableau de bord", || renderer.compute_dashboard());
             let mut keys = dashboard_keys;
             keys.extend((0..dashboard.charts.len()).map(render::PageKey::DashboardChart));
             let mut manifest = write_dashboard_figures(site, dashboard, sink)?;
@@ -465,7 +465,7 @@ fn stream_open_data(site: &Site, sink: &dyn Sink) -> Result<Manifest, Error> {
     for ((writer, hasher), layout) in files.into_iter().zip(layouts) {
         writer.finish()?;
         let path = layout.path().to_string();
-        let hash = mix(hash_bytes(path.as_bytes()), hasher.finish());
+        let hash = path_and_content_hash(&path, hasher);
         manifest.insert(path, hash);
     }
     Ok(manifest)
@@ -536,7 +536,12 @@ fn hash_file_pieces(path: &str, pieces: &[std::borrow::Cow<'_, [u8]>]) -> u64 {
     for piece in pieces {
         hasher.update(piece);
     }
-    mix(hash_bytes(path.as_bytes()), hasher.finish())
+    path_and_content_hash(path, hasher)
+}
+
+/// A file's entry in the manifest: its path and its content.
+fn path_and_content_hash(path: &str, content: ContentHasher) -> u64 {
+    mix(hash_bytes(path.as_bytes()), content.finish())
 }
 
 fn mix(a: u64, b: u64) -> u64 {

@@ -607,6 +607,18 @@ impl<'a> Renderer<'a> {
         self.cards.clone()
     }
 
+    /// Computes the network dashboard outside of its cell, then keeps it.
+    /// A build computes it in parallel with pages: computed inside the cell
+    /// (as [`Renderer::dashboard`] would), a thread waiting for its parallel
+    /// parts could pick up a page that asks for it too, and wait for itself.
+    pub fn compute_dashboard(&self) -> &crate::dashboard::Dashboard {
+        if self.dashboard.get().is_none() {
+            // Set by another thread meanwhile: theirs is the same, keep it.
+            let _ = self.dashboard.set(crate::dashboard::dashboard(self.site));
+        }
+        self.dashboard()
+    }
+
     /// The network dashboard, computed on first use.
     pub fn dashboard(&self) -> &crate::dashboard::Dashboard {
         self.dashboard.get_or_init(|| crate::dashboard::dashboard(self.site))
@@ -1422,8 +1434,9 @@ impl<'a> Renderer<'a> {
             PageKey::NotFound => "404.html",
             PageKey::Offline => "hors-ligne.html",
             PageKey::Sitemap => {
-                let mut urls: Vec<String> = self
-                    .page_keys()
+                // Without the dashboard's charts (not in the sitemap): only
+                // the dashboard's own pages may wait for the dashboard.
+                let mut urls: Vec<String> = page_keys(site, 0)
                     .into_iter()
                     .filter(|&k| in_sitemap(k))
                     .map(|k| format!("{}{}", site.config.base_url(), page_url(site, k)))
@@ -1816,6 +1829,32 @@ mod tests {
             compared += 1;
         }
         assert!(compared > 600, "{compared} pages compared");
+    }
+
+    /// A build renders the dashboard's pages beside the others while the
+    /// dashboard is computed: any other page that asked for it could make
+    /// a thread wait for itself (a build hung that way).
+    #[test]
+    fn only_the_dashboard_pages_read_the_dashboard() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (site, _) = crate::pipeline::prepare(root, None).expect("the demo builds");
+        let compiled = Theme::embedded_default().compile().unwrap();
+        let renderer = Renderer::with_templates(
+            &site,
+            std::sync::Arc::new(compiled.tera),
+            compiled.preminified,
+            &RenderOptions::default(),
+        )
+        .unwrap();
+        let keys = page_keys(&site, 0);
+        assert!(keys.iter().any(|k| k.reads_dashboard()));
+        for key in keys.into_iter().filter(|k| !k.reads_dashboard()) {
+            renderer.render(key, &mut Reads::default()).unwrap();
+            renderer.output_path(key);
+            assert!(renderer.dashboard.get().is_none(), "{key:?} read the dashboard");
+        }
+        renderer.render(PageKey::Dashboard, &mut Reads::default()).unwrap();
+        assert!(renderer.dashboard.get().is_some());
     }
 
     #[test]
