@@ -64,6 +64,22 @@ after(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** Waits until serve's version has not changed for 1.5 s: after a save,
+ *  the dashboard follows once the files are quiet, and the page reloads
+ *  for it too. */
+async function settled() {
+  let last = null;
+  let since = Date.now();
+  await waitFor('serve to settle', async () => {
+    const { version } = await (await fetch(`${server.base}__annuaire/etat`)).json();
+    if (version !== last) {
+      last = version;
+      since = Date.now();
+    }
+    return Date.now() - since >= 1500;
+  });
+}
+
 test('a saved place reloads the page; an error is shown as text, then fixed', async () => {
   const file = path.join(dir, 'content', 'lieux', `${PLACE}.md`);
   const original = fs.readFileSync(file, 'utf8');
@@ -73,6 +89,7 @@ test('a saved place reloads the page; an error is shown as text, then fixed', as
   const page = await context.newPage();
   await page.goto(`${server.base}lieux/${PLACE}/`);
   // A mark in the page's memory: gone once the page is reloaded.
+  await settled();
   const mark = () => page.evaluate(() => { window.__marque = true; });
   const marked = () => page.evaluate(() => window.__marque === true);
   await mark();
@@ -83,6 +100,7 @@ test('a saved place reloads the page; an error is shown as text, then fixed', as
   fs.writeFileSync(file, withName('Cyberbase renommée'));
   await waitFor('the reload with the new name', async () => (await title().catch(() => '')) === 'Cyberbase renommée', 20_000);
   assert.equal(await marked(), false, 'the page was reloaded');
+  await settled();
   await mark();
 
   // An invalid file: the page stays, with the error as text.
