@@ -280,8 +280,9 @@ pub fn enrich(
     }
 }
 
+/// Computed hours by calendar, then by text.
 type HoursByText =
-    HashMap<(HolidayCalendar, String), Option<(Arc<WeeklyTable>, Arc<hours::BrowserSchedule>, Arc<str>)>>;
+    HashMap<HolidayCalendar, HashMap<String, Option<(Arc<WeeklyTable>, Arc<hours::BrowserSchedule>, Arc<str>)>>>;
 
 /// Opening hours are computed once per distinct text (and calendar of
 /// public holidays): a network's places often share the same hours, and a
@@ -292,24 +293,29 @@ fn hours_by_text(places: &[ValidPlace], territories: &Territories, today: NaiveD
         .filter_map(|p| Some((holiday_calendar(p, territories), p.lieu.horaires.as_deref()?)))
         .collect();
     let texts: Vec<(HolidayCalendar, &str)> = texts.into_iter().collect();
-    texts
+    let computed: Vec<_> = texts
         .par_iter()
         .map(|&(calendar, text)| {
             let computed = hours::parse_shared(text).ok().map(|h| {
-                let local;
-                let h = if calendar == HolidayCalendar::France {
-                    &*h
-                } else {
-                    local = h.with_calendar(calendar);
-                    &local
+                let h = match calendar {
+                    HolidayCalendar::France => h,
+                    _ => Arc::new(h.with_calendar(calendar)),
                 };
                 let browser = h.browser_schedule(today, BROWSER_HOURS_DAYS);
                 let json: Arc<str> = serde_json::to_string(&browser).unwrap_or_default().into();
                 (Arc::new(h.weekly_table(today)), Arc::new(browser), json)
             });
-            ((calendar, text.to_string()), computed)
+            (calendar, text, computed)
         })
-        .collect()
+        .collect();
+    let mut by_calendar = HoursByText::new();
+    for (calendar, text, computed) in computed {
+        by_calendar
+            .entry(calendar)
+            .or_default()
+            .insert(text.to_string(), computed);
+    }
+    by_calendar
 }
 
 /// The public holidays where a place is (those of its commune's département).
@@ -483,7 +489,7 @@ fn place(
         .map(|md| crate::markdown::render(md, 3, base_path));
     let hours = p.lieu.horaires.as_deref().and_then(|h| {
         let calendar = HolidayCalendar::of_departement(&commune.departement);
-        let (table, schedule, json) = hours_by_text.get(&(calendar, h.to_string())).cloned().flatten()?;
+        let (table, schedule, json) = hours_by_text.get(&calendar)?.get(h).cloned().flatten()?;
         // Closed days of a temporary closure: "open now" must say closed,
         // on the place's page as in the search.
         match &p.lieu.fermeture_temporaire {

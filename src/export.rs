@@ -34,13 +34,7 @@ pub fn place_rows(site: &Site) -> Result<Vec<PlaceRows>, Error> {
 pub fn rows_of(site: &Site, i: usize) -> Result<PlaceRows, Error> {
     let names: Vec<&str> = schema::schema().field_names().collect();
     let place = &site.places[i];
-    let mut writer = csv::WriterBuilder::new()
-        .quote_style(csv::QuoteStyle::Always)
-        .from_writer(Vec::new());
-    writer
-        .write_record(names.iter().map(|n| place.lieu.export_value(n)))
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    let csv = writer.into_inner().map_err(|e| Error::Internal(e.to_string()))?;
+    let csv = csv_line(names.iter().map(|n| place.lieu.export_value(n)))?;
 
     let mut row = serde_json::Map::new();
     for name in &names {
@@ -64,6 +58,17 @@ pub fn rows_of(site: &Site, i: usize) -> Result<PlaceRows, Error> {
         .map(|f| serde_json::to_string(&f).map_err(|e| Error::Internal(e.to_string())))
         .transpose()?;
     Ok(PlaceRows { csv, json, feature })
+}
+
+/// One line of `lieux.csv`: every field quoted, as the national examples are.
+fn csv_line<T: AsRef<[u8]>>(fields: impl IntoIterator<Item = T>) -> Result<Vec<u8>, Error> {
+    let mut writer = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(Vec::new());
+    writer
+        .write_record(fields)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    writer.into_inner().map_err(|e| Error::Internal(e.to_string()))
 }
 
 /// `public/donnees/lieux.csv` of a site.
@@ -165,16 +170,7 @@ impl Layout {
     /// What comes before the rows of a file of `total` places.
     fn head(self, total: usize) -> Result<Vec<u8>, Error> {
         Ok(match self {
-            Layout::Csv => {
-                let names: Vec<&str> = schema::schema().field_names().collect();
-                let mut writer = csv::WriterBuilder::new()
-                    .quote_style(csv::QuoteStyle::Always)
-                    .from_writer(Vec::new());
-                writer
-                    .write_record(&names)
-                    .map_err(|e| Error::Internal(e.to_string()))?;
-                writer.into_inner().map_err(|e| Error::Internal(e.to_string()))?
-            }
+            Layout::Csv => csv_line(schema::schema().field_names())?,
             Layout::Json if total == 0 => b"[]\n".to_vec(),
             Layout::Json => b"[\n".to_vec(),
             Layout::GeoJson => format!("{}[", geojson_shell()?.0).into_bytes(),

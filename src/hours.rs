@@ -255,14 +255,7 @@ pub fn parse(text: &str) -> Result<Hours, HoursError> {
         });
     }
     match guarded(|| trimmed.parse::<OpeningHours>()) {
-        Some(Ok(parsed)) => Ok(Hours {
-            text: trimmed.to_string(),
-            with_holidays: parsed
-                .clone()
-                .with_context(Context::default().with_holidays(FR_HOLIDAYS.clone())),
-            without_holidays: parsed,
-            calendar: HolidayCalendar::France,
-        }),
+        Some(Ok(parsed)) => Ok(Hours::evaluated(trimmed.to_string(), parsed, HolidayCalendar::France)),
         Some(Err(err)) => {
             let mut error = translate_error(trimmed, &err);
             error.offset = error.offset.map(|offset| offset + leading_chars);
@@ -319,13 +312,17 @@ impl Hours {
     /// The same hours where `calendar`'s public holidays apply ([`parse`]
     /// gives the national ones).
     pub fn with_calendar(&self, calendar: HolidayCalendar) -> Hours {
+        Hours::evaluated(self.text.clone(), self.without_holidays.clone(), calendar)
+    }
+
+    /// `parsed` evaluated with and without `calendar`'s public holidays.
+    fn evaluated(text: String, parsed: OpeningHours, calendar: HolidayCalendar) -> Hours {
         Hours {
-            text: self.text.clone(),
-            with_holidays: self
-                .without_holidays
+            text,
+            with_holidays: parsed
                 .clone()
                 .with_context(Context::default().with_holidays(calendar.holidays().clone())),
-            without_holidays: self.without_holidays.clone(),
+            without_holidays: parsed,
             calendar,
         }
     }
@@ -400,13 +397,13 @@ impl Hours {
         // few different days, so days are copied and counted as numbers.
         let mut distinct: Vec<Vec<[u16; 2]>> = Vec::new();
         let mut by_date: Vec<(NaiveDate, usize)> = Vec::with_capacity(days as usize);
+        let is_public_holiday = |d: NaiveDate| self.calendar.is_public_holiday(d);
         for i in 0..u64::from(days) {
             let Some(date) = from.checked_add_days(Days::new(i)) else {
                 break;
             };
             // Public holidays (and the day after, for overnight slots)
             // may differ from their weekday: those are evaluated.
-            let is_public_holiday = |d: NaiveDate| self.calendar.is_public_holiday(d);
             let near_holiday = |d: NaiveDate| is_public_holiday(d) || d.pred_opt().is_some_and(is_public_holiday);
             if weekly && i >= 7 {
                 let (week_before, slots) = by_date[i as usize - 7];

@@ -67,13 +67,7 @@ impl Staging {
     /// [`Staging::put`] of a file given as pieces, written in order without
     /// being joined in memory first.
     pub fn put_pieces(&self, path: &str, pieces: &[Cow<'_, [u8]>]) -> Result<(), Error> {
-        let rel = safe_relative(path).ok_or_else(|| Error::Internal(format!("chemin de sortie refusé : {path}")))?;
-        let full = self.dir.join(&rel);
-        if let Some(parent) = full.parent() {
-            make_folder(parent)?;
-        }
-        let mut file = std::fs::File::create(&full).map_err(|e| Error::io(&full, e))?;
-        write_all_vectored(&mut file, pieces).map_err(|e| Error::io(&full, e))
+        self.open(path)?.write(pieces)
     }
 
     /// A file to be written in several calls, as its parts are produced.

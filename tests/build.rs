@@ -702,9 +702,7 @@ fn alsace_moselle_places_are_closed_on_their_own_public_holidays() {
         "",
     );
     write_place(&root, "epn-anglet", "EPN d'Anglet", ("64600", "Anglet", "64024"), "");
-    let out = dir.path().join("public");
-    let run = build(&root, &out);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = build_into(&root, dir.path());
     let (strasbourg, anglet) = (
         browser_schedule(&out, "epn-strasbourg"),
         browser_schedule(&out, "epn-anglet"),
@@ -760,9 +758,7 @@ fn a_temporary_closure_closes_the_days_the_browser_is_given() {
     let closure = "fermeture_temporaire:\n  du: 2026-11-16\n  au: 2026-11-30\n  message: Travaux.\n";
     write_place(&root, "epn-ferme", "EPN fermé", ("64600", "Anglet", "64024"), closure);
     write_place(&root, "epn-ouvert", "EPN ouvert", ("64600", "Anglet", "64024"), "");
-    let out = dir.path().join("public");
-    let run = build(&root, &out);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = build_into(&root, dir.path());
     let (closed, open) = (
         browser_schedule(&out, "epn-ferme"),
         browser_schedule(&out, "epn-ouvert"),

@@ -87,9 +87,15 @@ pub fn build(root: &Path, output: &Path) -> Run {
 
 /// Builds the minimal fixture into `<dir>/public` and returns that path.
 pub fn build_minimal(dir: &Path) -> PathBuf {
+    build_into(&fixture("minimal"), dir)
+}
+
+/// Builds the site at `root` into `<dir>/public`, which must succeed, and
+/// returns that path.
+pub fn build_into(root: &Path, dir: &Path) -> PathBuf {
     let out = dir.join("public");
-    let run = build(&fixture("minimal"), &out);
-    assert_eq!(run.code, 0, "the minimal fixture must build:\n{}", run.stderr);
+    let run = build(root, &out);
+    assert_eq!(run.code, 0, "{} must build:\n{}", root.display(), run.stderr);
     out
 }
 
