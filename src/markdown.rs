@@ -66,6 +66,8 @@ pub fn render(markdown: &str, heading_base: u8, base_path: &str) -> String {
     });
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, parser);
+    // Every place keeps its description until the end of the build.
+    html.shrink_to_fit();
     html
 }
 

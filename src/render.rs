@@ -1368,33 +1368,27 @@ impl<'a> Renderer<'a> {
                 let nearby = self.nearest_cards(&found.nearby, reads)?;
                 // Places listed on this page, then, per situation, those
                 // that say they are adapted to it.
-                let shown: Vec<usize> = if found.inside.is_empty() {
-                    found.nearby.iter().map(|&(p, _)| p).collect()
+                let nearby_places: Vec<usize>;
+                let shown: &[usize] = if found.inside.is_empty() {
+                    nearby_places = found.nearby.iter().map(|&(p, _)| p).collect();
+                    &nearby_places
                 } else {
-                    found.inside.clone()
+                    &found.inside
                 };
-                let shown_cards: &[PlaceCard] = if found.inside.is_empty() { &nearby } else { &inside };
                 let mut situations = Vec::new();
                 for s in SITUATIONS.iter().filter(|s| !s.values.is_empty()) {
-                    let adapted: Vec<usize> = (0..shown.len())
-                        .filter(|&k| is_adapted(&site.places[shown[k]], s))
+                    let lignes: Vec<PlaceLine> = shown
+                        .iter()
+                        .filter(|&&p| is_adapted(&site.places[p], s))
+                        .map(|&p| self.line(p, reads))
                         .collect();
-                    if adapted.is_empty() {
+                    if lignes.is_empty() {
                         continue;
                     }
-                    let (lieux, lignes) = if by_commune {
-                        (
-                            Vec::new(),
-                            adapted.iter().map(|&k| self.line(shown[k], reads)).collect(),
-                        )
-                    } else {
-                        (adapted.iter().map(|&k| shown_cards[k].clone()).collect(), Vec::new())
-                    };
                     situations.push(SituationGroup {
                         slug: s.slug,
                         label: s.label,
-                        nombre: adapted.len(),
-                        lieux,
+                        nombre: lignes.len(),
                         lignes,
                     });
                 }
@@ -1678,8 +1672,9 @@ struct SituationGroup {
     slug: &'static str,
     label: &'static str,
     nombre: usize,
-    /// As cards, or as lines when the page lists its places by commune.
-    lieux: Vec<PlaceCard>,
+    /// As lines: their cards are already on the page, and repeating them
+    /// for each situation made pages three times as long to read or
+    /// listen to.
     lignes: Vec<PlaceLine>,
 }
 

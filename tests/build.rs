@@ -685,6 +685,36 @@ fn a_guided_path_result_with_many_places_lists_them_by_commune() {
     assert!(broken.is_empty(), "{}", report(&broken));
 }
 
+/// Below the card limit, the places are cards, and each situation lists
+/// those adapted to it as lines, not the same cards a second time.
+#[test]
+fn a_guided_path_result_lists_situations_as_lines_under_the_cards() {
+    let (_dir, root) = site_copy("minimal");
+    add_paperwork_places(&root, 12);
+    let tree = read_tree(&build_into(&root, &root));
+    let html = page(&tree, "orientation/demarches/200067106/index.html");
+    let cards = html.split("carte-titre").count() - 1;
+    // The twelve places, and the CCAS d'Anglet.
+    assert_eq!(cards, 13, "{html}");
+    let start = html
+        .find("id=\"pour-seniors\"")
+        .or_else(|| html.find("id=pour-seniors"))
+        .expect("a section for seniors");
+    let section = html[start..].split("</section>").next().unwrap();
+    assert!(!section.contains("carte"), "{section}");
+    let text = text_of(section);
+    // Places 0 and 10 say they welcome seniors.
+    assert!(text.contains("Point d'aide numéro 0 , 0 rue du Port, Anglet"), "{text}");
+    assert!(
+        text.contains("Point d'aide numéro 10 , 10 rue du Port, Bayonne"),
+        "{text}"
+    );
+    for n in 0..12 {
+        let expected = if n % 10 == 0 { 2 } else { 1 };
+        assert_eq!(html.matches(&format!("/lieux/aide-{n}/")).count(), expected, "aide-{n}");
+    }
+}
+
 /// Moselle, Bas-Rhin and Haut-Rhin keep Good Friday and 26 December as
 /// public holidays: the same hours with `PH off` close on those days in
 /// Strasbourg, not in Anglet, in what the browser is given to say "open now".
