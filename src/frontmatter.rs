@@ -249,10 +249,12 @@ fn check_tabs_and_quotes(yaml: &str, first_line: u32, file: &Path) -> Option<Dia
 /// Column (0-based, in chars) and text of the value after `key:` or `- `.
 fn value_start(line: &str) -> Option<(usize, &str)> {
     let trimmed = line.trim_start();
-    let indent = line.chars().count() - trimmed.chars().count();
+    // Counted up to where each part starts only: values can be long.
+    let chars_before = |outer: &str, inner: &str| outer[..outer.len() - inner.len()].chars().count();
+    let indent = chars_before(line, trimmed);
     if let Some(rest) = trimmed.strip_prefix("- ") {
         let rest_trim = rest.trim_start();
-        let col = indent + 2 + (rest.chars().count() - rest_trim.chars().count());
+        let col = indent + 2 + chars_before(rest, rest_trim);
         return Some((col, rest_trim));
     }
     let colon = trimmed.find(": ")?;
@@ -262,7 +264,7 @@ fn value_start(line: &str) -> Option<(usize, &str)> {
     }
     let rest = &trimmed[colon + 2..];
     let rest_trim = rest.trim_start();
-    let col = indent + key.chars().count() + 2 + (rest.chars().count() - rest_trim.chars().count());
+    let col = indent + key.chars().count() + 2 + chars_before(rest, rest_trim);
     Some((col, rest_trim))
 }
 
