@@ -91,11 +91,11 @@ pub struct PlaceCard {
 
 /// A place on a plain list of links.
 #[derive(Serialize)]
-pub struct PlaceLine {
-    pub nom: String,
+pub struct PlaceLine<'a> {
+    pub nom: &'a str,
     pub url: String,
-    pub adresse: String,
-    pub commune: String,
+    pub adresse: &'a str,
+    pub commune: &'a str,
 }
 
 /// The heading level of the cards on a list: their page's own structure.
@@ -106,7 +106,7 @@ enum Heading {
 }
 
 #[derive(Serialize)]
-struct PlaceView {
+struct PlaceView<'a> {
     id: String,
     nom: String,
     url: String,
@@ -148,7 +148,7 @@ struct PlaceView {
     latitude: Option<f64>,
     longitude: Option<f64>,
     osm_url: Option<String>,
-    same_commune: Vec<PlaceLine>,
+    same_commune: Vec<PlaceLine<'a>>,
     /// How many other places the commune has (listed or not).
     nb_autres_commune: usize,
 }
@@ -751,12 +751,12 @@ impl<'a> Renderer<'a> {
     }
 
     /// `places` as lines, grouped by commune in alphabetical order.
-    fn line_groups(&self, places: &[usize], reads: &mut Reads) -> Vec<CommuneGroup<PlaceLine>> {
+    fn line_groups(&self, places: &[usize], reads: &mut Reads) -> Vec<CommuneGroup<PlaceLine<'a>>> {
         let mut by_commune: BTreeMap<(String, &str), Vec<usize>> = BTreeMap::new();
         for &p in places {
             let place = &self.site.places[p];
             by_commune
-                .entry((text::fold(&self.commune_name(place)), place.commune_code.as_str()))
+                .entry((text::fold(self.commune_name(place)), place.commune_code.as_str()))
                 .or_default()
                 .push(p);
         }
@@ -788,28 +788,28 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn commune_name(&self, place: &Place) -> String {
-        self.site
-            .commune_index(&place.commune_code)
-            .map(|i| self.site.communes[i].nom.clone())
-            .unwrap_or_else(|| place.lieu.commune.clone())
+    fn commune_name(&self, place: &'a Place) -> &'a str {
+        match self.site.commune_index(&place.commune_code) {
+            Some(i) => &self.site.communes[i].nom,
+            None => &place.lieu.commune,
+        }
     }
 
     /// A place on a plain list of links.
-    fn line(&self, index: usize, reads: &mut Reads) -> PlaceLine {
+    fn line(&self, index: usize, reads: &mut Reads) -> PlaceLine<'a> {
         reads.summary(index);
         let place = &self.site.places[index];
         PlaceLine {
-            nom: place.lieu.nom.clone(),
+            nom: &place.lieu.nom,
             url: self.url(&urls::place(&place.lieu.id)),
-            adresse: place.lieu.adresse.clone(),
+            adresse: &place.lieu.adresse,
             commune: self.commune_name(place),
         }
     }
 
     fn summary(&self, index: usize) -> PlaceSummary {
         let place = &self.site.places[index];
-        let commune = self.commune_name(place);
+        let commune = self.commune_name(place).to_string();
         PlaceSummary {
             id: place.lieu.id.clone(),
             nom: place.lieu.nom.clone(),
@@ -853,7 +853,7 @@ impl<'a> Renderer<'a> {
         a.commune_code == b.commune_code && a.lieu.services == b.lieu.services
     }
 
-    fn place_view(&self, index: usize, reads: &mut Reads) -> PlaceView {
+    fn place_view(&self, index: usize, reads: &mut Reads) -> PlaceView<'a> {
         let place = &self.site.places[index];
         let lieu = &place.lieu;
         let config = &self.site.config;
@@ -1668,14 +1668,14 @@ struct EmbedCommuneView<'a> {
 }
 
 #[derive(Serialize)]
-struct SituationGroup {
+struct SituationGroup<'a> {
     slug: &'static str,
     label: &'static str,
     nombre: usize,
     /// As lines: their cards are already on the page, and repeating them
     /// for each situation made pages three times as long to read or
     /// listen to.
-    lignes: Vec<PlaceLine>,
+    lignes: Vec<PlaceLine<'a>>,
 }
 
 /// One place page alone, with the default theme compiled once per process
