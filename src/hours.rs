@@ -87,6 +87,27 @@ impl HolidayCalendar {
     pub fn is_public_holiday(self, date: NaiveDate) -> bool {
         self.holidays().get_public().contains(date)
     }
+
+    /// The public holidays from `from` (included) for `days` days, in
+    /// order: asked of the calendar holiday by holiday, instead of day by
+    /// day (a year of days for each distinct opening-hours text).
+    pub fn public_holidays(self, from: NaiveDate, days: u32) -> Vec<NaiveDate> {
+        let Some(end) = from.checked_add_days(Days::new(u64::from(days))) else {
+            return Vec::new();
+        };
+        let calendar = self.holidays().get_public();
+        let mut found = Vec::new();
+        let mut next = if calendar.contains(from) {
+            Some(from)
+        } else {
+            calendar.first_after(from)
+        };
+        while let Some(date) = next.filter(|&d| d < end) {
+            found.push(date);
+            next = calendar.first_after(date);
+        }
+        found
+    }
 }
 
 /// Easter Sunday of `year` in the Gregorian calendar (the anonymous
@@ -397,20 +418,28 @@ impl Hours {
         // few different days, so days are copied and counted as numbers.
         let mut distinct: Vec<Vec<[u16; 2]>> = Vec::new();
         let mut by_date: Vec<(NaiveDate, usize)> = Vec::with_capacity(days as usize);
-        let is_public_holiday = |d: NaiveDate| self.calendar.is_public_holiday(d);
-        for i in 0..u64::from(days) {
-            let Some(date) = from.checked_add_days(Days::new(i)) else {
+        // Public holidays (and the day after, for overnight slots) may
+        // differ from their weekday: those days are evaluated.
+        let mut near_holiday = vec![false; days as usize];
+        let day_before = from.pred_opt().unwrap_or(from);
+        for holiday in self.calendar.public_holidays(day_before, days + 1) {
+            let offset = (holiday - from).num_days();
+            for day in [offset, offset + 1] {
+                if let Some(near) = usize::try_from(day).ok().and_then(|d| near_holiday.get_mut(d)) {
+                    *near = true;
+                }
+            }
+        }
+        let mut next_date = Some(from);
+        for i in 0..days as usize {
+            let Some(date) = next_date else {
                 break;
             };
-            // Public holidays (and the day after, for overnight slots)
-            // may differ from their weekday: those are evaluated.
-            let near_holiday = |d: NaiveDate| is_public_holiday(d) || d.pred_opt().is_some_and(is_public_holiday);
-            if weekly && i >= 7 {
-                let (week_before, slots) = by_date[i as usize - 7];
-                if !near_holiday(date) && !near_holiday(week_before) {
-                    by_date.push((date, slots));
-                    continue;
-                }
+            next_date = date.succ_opt();
+            if weekly && i >= 7 && !near_holiday[i] && !near_holiday[i - 7] {
+                let (_, slots) = by_date[i - 7];
+                by_date.push((date, slots));
+                continue;
             }
             let slots: Vec<[u16; 2]> = guarded(|| {
                 let mut spans: Vec<(u16, u16)> = Vec::new();
@@ -570,13 +599,7 @@ impl Hours {
     fn public_holiday_effect(&self, reference: NaiveDate) -> (bool, bool) {
         let mut closed_somewhere = false;
         let mut open_differently = false;
-        for offset in 0..366u64 {
-            let Some(date) = reference.checked_add_days(Days::new(offset)) else {
-                break;
-            };
-            if !self.calendar.is_public_holiday(date) {
-                continue;
-            }
+        for date in self.calendar.public_holidays(reference, 366) {
             let usual = open_spans(&self.without_holidays, date);
             let actual = open_spans(&self.with_holidays, date);
             // Only openings matter: a `PH off "comment"` on a Sunday changes nothing for visitors.
@@ -1216,8 +1239,15 @@ mod tests {
         for text in not_weekly {
             assert!(!is_weekly(text), "{text}");
         }
-        // Starting in a week of public holidays (1 and 8 May, Christmas).
-        for (y, m, d) in [(2026, 4, 27), (2026, 12, 21), (2027, 2, 26)] {
+        // Starting in a week of public holidays (1 and 8 May, Christmas),
+        // or the day after one (the night of a holiday spills over it).
+        for (y, m, d) in [
+            (2026, 4, 27),
+            (2026, 12, 21),
+            (2027, 2, 26),
+            (2026, 5, 2),
+            (2026, 12, 26),
+        ] {
             let from = NaiveDate::from_ymd_opt(y, m, d).unwrap();
             for text in weekly {
                 let h = parse(text).unwrap();
@@ -1228,6 +1258,33 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn public_holidays_are_those_found_day_by_day() {
+        for calendar in [HolidayCalendar::France, HolidayCalendar::AlsaceMoselle] {
+            let mut from = NaiveDate::from_ymd_opt(2024, 12, 20).unwrap();
+            while from.year() < 2029 {
+                for days in [0, 1, 7, 366, 400] {
+                    let day_by_day: Vec<NaiveDate> = from
+                        .iter_days()
+                        .take(days as usize)
+                        .filter(|&d| calendar.is_public_holiday(d))
+                        .collect();
+                    assert_eq!(
+                        calendar.public_holidays(from, days),
+                        day_by_day,
+                        "{calendar:?} {from} {days}"
+                    );
+                }
+                from = from + Days::new(5);
+            }
+        }
+        let christmas = NaiveDate::from_ymd_opt(2026, 12, 25).unwrap();
+        assert_eq!(
+            HolidayCalendar::AlsaceMoselle.public_holidays(christmas, 2),
+            [christmas, christmas.succ_opt().unwrap()]
+        );
     }
 
     #[test]
