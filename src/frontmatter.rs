@@ -249,8 +249,7 @@ fn check_tabs_and_quotes(yaml: &str, first_line: u32, file: &Path) -> Option<Dia
 /// Column (0-based, in chars) and text of the value after `key:` or `- `.
 fn value_start(line: &str) -> Option<(usize, &str)> {
     let trimmed = line.trim_start();
-    // Counted up to where each part starts only: values can be long.
-    let chars_before = |outer: &str, inner: &str| outer[..outer.len() - inner.len()].chars().count();
+    use crate::text::chars_before;
     let indent = chars_before(line, trimmed);
     if let Some(rest) = trimmed.strip_prefix("- ") {
         let rest_trim = rest.trim_start();

@@ -29,7 +29,6 @@ pub fn render(markdown: &str, heading_base: u8, base_path: &str) -> String {
     // open link was kept decides whether its end is written.
     let mut kept_links: Vec<bool> = Vec::new();
     let parser = Parser::new_ext(markdown, options()).filter_map(|event| match event {
-        Event::Html(_) | Event::InlineHtml(_) => None,
         Event::Start(Tag::Heading { level, .. }) => Some(Event::Start(Tag::Heading {
             level: shift_heading(level, shift),
             id: None,
@@ -50,19 +49,48 @@ pub fn render(markdown: &str, heading_base: u8, base_path: &str) -> String {
             kept.then(|| Event::InlineHtml(link_start(&dest_url, base_path).into()))
         }
         Event::End(TagEnd::Link) => kept_links.pop().unwrap_or(false).then_some(Event::End(TagEnd::Link)),
-        // Remote images would leak readers' addresses and weigh on their data plan.
-        Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
         // A code block's language would become a class, a list's first
-        // number a `start` attribute: neither is on the allow-list.
-        Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))) => {
-            Some(Event::Start(Tag::CodeBlock(CodeBlockKind::Indented)))
-        }
+        // number a `start` attribute, a table's alignments `style`
+        // attributes: none is on the allow-list.
+        Event::Start(Tag::CodeBlock(_)) => Some(Event::Start(Tag::CodeBlock(CodeBlockKind::Indented))),
         Event::Start(Tag::List(Some(_))) => Some(Event::Start(Tag::List(Some(1)))),
-        // Alignments would become `style` attributes.
         Event::Start(Tag::Table(alignments)) => Some(Event::Start(Tag::Table(
             alignments.iter().map(|_| pulldown_cmark::Alignment::None).collect(),
         ))),
-        other => Some(other),
+        Event::Start(Tag::BlockQuote(_)) => Some(Event::Start(Tag::BlockQuote(None))),
+        Event::Start(
+            Tag::Paragraph
+            | Tag::List(None)
+            | Tag::Item
+            | Tag::Emphasis
+            | Tag::Strong
+            | Tag::Strikethrough
+            | Tag::TableHead
+            | Tag::TableRow
+            | Tag::TableCell,
+        ) => Some(event),
+        Event::End(
+            TagEnd::Paragraph
+            | TagEnd::BlockQuote(_)
+            | TagEnd::CodeBlock
+            | TagEnd::List(_)
+            | TagEnd::Item
+            | TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Table
+            | TagEnd::TableHead
+            | TagEnd::TableRow
+            | TagEnd::TableCell,
+        ) => Some(event),
+        // Text is escaped by pulldown-cmark.
+        Event::Text(_) | Event::Code(_) | Event::SoftBreak | Event::HardBreak | Event::Rule => Some(event),
+        // Everything else is dropped, whatever a later option may produce:
+        // raw HTML; images (remote images would leak readers' addresses and
+        // weigh on their data plan), whose description stays as text; and
+        // anything not enabled today (footnotes, task lists, maths,
+        // metadata, definition lists…), which could carry ids or classes.
+        _ => None,
     });
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, parser);

@@ -1673,8 +1673,7 @@ struct SituationGroup<'a> {
     label: &'static str,
     nombre: usize,
     /// As lines: their cards are already on the page, and repeating them
-    /// for each situation made pages three times as long to read or
-    /// listen to.
+    /// for each situation made pages twice as long to read or listen to.
     lignes: Vec<PlaceLine<'a>>,
 }
 

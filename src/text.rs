@@ -21,6 +21,13 @@ pub const MONTHS: [&str; 12] = [
     "décembre",
 ];
 
+/// How many characters `outer` has before `suffix`, one of its own
+/// suffixes (such as its `trim_start()`): only that part is counted, and
+/// values can be long.
+pub fn chars_before(outer: &str, suffix: &str) -> usize {
+    outer[..outer.len() - suffix.len()].chars().count()
+}
+
 /// Lower case, accents removed, ligatures expanded: for comparisons that
 /// should not care how a partner typed a word.
 pub fn fold(s: &str) -> String {
@@ -270,6 +277,15 @@ pub fn percent_encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chars_before_a_suffix_counts_characters_not_bytes() {
+        // A no-break space (2 bytes), a thin space (3 bytes), a space.
+        let s = "\u{a0}\u{2009} Écrans ouverts";
+        assert_eq!(chars_before(s, s.trim_start()), 3);
+        assert_eq!(chars_before("clé: « valeur »", "« valeur »"), 5);
+        assert_eq!(chars_before("abc", "abc"), 0);
+    }
     use proptest::prelude::*;
     use unicode_normalization::UnicodeNormalization;
     use unicode_normalization::char::canonical_combining_class;

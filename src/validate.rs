@@ -311,7 +311,7 @@ fn check_field(v: &mut Validator<'_>, field: &schema::Field, input: &InputField)
         (InputValue::List(items), Shape::List) => check_list(v, field, items),
         (InputValue::Scalar(s), Shape::Text) => {
             // Where the trimmed text starts, for messages that point inside it.
-            let leading = leading_chars(s) as u32;
+            let leading = text::chars_before(s, s.trim_start()) as u32;
             let mut content_at = input.value_position;
             content_at.column += u32::from(input.quoted) + leading;
             check_text(v, field, s.trim(), input.value_position, content_at)
@@ -850,12 +850,6 @@ fn check_dates(v: &mut Validator<'_>, values: &HashMap<&'static str, FieldValue>
 pub struct ValidPlace {
     pub lieu: Lieu,
     pub source: SourceFile,
-}
-
-/// How many characters `trim_start` removes (without counting the rest:
-/// descriptions are long).
-fn leading_chars(s: &str) -> usize {
-    s[..s.len() - s.trim_start().len()].chars().count()
 }
 
 /// Splits, parses and validates one place file.
