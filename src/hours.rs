@@ -409,9 +409,10 @@ impl Hours {
     }
 
     /// `weekly`: the hours only name weekdays, times and public holidays,
-    /// so a day away from public holidays is the same as seven days before:
-    /// only the first week and the holidays are evaluated (a year of days
-    /// per distinct text was most of a département's build).
+    /// so a day away from public holidays is the same as the last such day
+    /// of its weekday: only the first week and the days around holidays
+    /// are evaluated (a year of days per distinct text was most of a
+    /// département's build).
     fn browser_schedule_from_days(&self, from: NaiveDate, days: u32, weekly: bool) -> BrowserSchedule {
         let days = days.min(MAX_INTERVAL_DAYS);
         // Each day's slots as an index into `distinct`: a year has only a
@@ -430,14 +431,20 @@ impl Hours {
                 }
             }
         }
+        // For weekly hours, the slots of the last day of each weekday away
+        // from holidays: every such day of that weekday has the same.
+        let mut usual_by_weekday: [Option<usize>; 7] = [None; 7];
         let mut next_date = Some(from);
-        for i in 0..days as usize {
+        for &near in &near_holiday {
             let Some(date) = next_date else {
                 break;
             };
             next_date = date.succ_opt();
-            if weekly && i >= 7 && !near_holiday[i] && !near_holiday[i - 7] {
-                let (_, slots) = by_date[i - 7];
+            let weekday = date.weekday().num_days_from_monday() as usize;
+            if weekly
+                && !near
+                && let Some(slots) = usual_by_weekday[weekday]
+            {
                 by_date.push((date, slots));
                 continue;
             }
@@ -464,6 +471,9 @@ impl Hours {
                 distinct.push(slots);
                 distinct.len() - 1
             });
+            if !near {
+                usual_by_weekday[weekday] = Some(index);
+            }
             by_date.push((date, index));
         }
         let weekday = |d: NaiveDate| d.weekday().num_days_from_monday() as usize;
