@@ -237,131 +237,90 @@ mod tests {
         assert!(!html.contains("evil.fr"), "{html}");
     }
 
-    /// The allow-list the renderer used to run every description through:
-    /// the renderer must now give it nothing to remove.
+    /// The tags the renderer may write: the allow-list it used to run
+    /// every description through.
+    const ALLOWED_TAGS: &[&str] = &[
+        "p",
+        "br",
+        "strong",
+        "em",
+        "del",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "code",
+        "pre",
+        "hr",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+    ];
+
+    /// The sanitizer the renderer's output must give nothing to remove.
     fn allow_list() -> ammonia::Builder<'static> {
         let mut b = ammonia::Builder::empty();
-        b.tags(
-            [
-                "p",
-                "br",
-                "strong",
-                "em",
-                "del",
-                "ul",
-                "ol",
-                "li",
-                "a",
-                "h2",
-                "h3",
-                "h4",
-                "h5",
-                "h6",
-                "blockquote",
-                "code",
-                "pre",
-                "hr",
-                "table",
-                "thead",
-                "tbody",
-                "tr",
-                "th",
-                "td",
-            ]
-            .into_iter()
-            .collect(),
-        )
-        .add_tag_attributes("a", ["href"])
-        .url_schemes(["https", "mailto", "tel"].into_iter().collect())
-        .url_relative(ammonia::UrlRelative::PassThrough)
-        .link_rel(Some("noopener noreferrer"))
-        .attribute_filter(|_, attribute, value| {
-            if attribute == "href" && (value.starts_with("//") || value.contains('\\')) {
-                None
-            } else {
-                Some(value.into())
-            }
-        })
-        .strip_comments(true);
+        b.tags(ALLOWED_TAGS.iter().copied().collect())
+            .add_tag_attributes("a", ["href"])
+            .url_schemes(["https", "mailto", "tel"].into_iter().collect())
+            .url_relative(ammonia::UrlRelative::PassThrough)
+            .link_rel(Some("noopener noreferrer"))
+            .attribute_filter(|_, attribute, value| {
+                if attribute == "href" && (value.starts_with("//") || value.contains('\\')) {
+                    None
+                } else {
+                    Some(value.into())
+                }
+            })
+            .strip_comments(true);
         b
     }
 
     /// Serialises the same way but keeps everything pulldown-cmark can
     /// write, so that any difference is something the allow-list removed.
     fn keep_everything() -> ammonia::Builder<'static> {
+        const MORE_TAGS: &[&str] = &[
+            "h1", "img", "input", "sup", "div", "span", "section", "dl", "dt", "dd", "script", "b", "i", "iframe",
+            "style",
+        ];
         let mut b = ammonia::Builder::empty();
-        b.tags(
-            [
-                "p",
-                "br",
-                "strong",
-                "em",
-                "del",
-                "ul",
-                "ol",
-                "li",
-                "a",
-                "h1",
-                "h2",
-                "h3",
-                "h4",
-                "h5",
-                "h6",
-                "blockquote",
-                "code",
-                "pre",
-                "hr",
-                "table",
-                "thead",
-                "tbody",
-                "tr",
-                "th",
-                "td",
-                "img",
-                "input",
-                "sup",
-                "div",
-                "span",
-                "section",
-                "dl",
-                "dt",
-                "dd",
-                "script",
-                "b",
-                "i",
-                "iframe",
-                "style",
-            ]
-            .into_iter()
-            .collect(),
-        )
-        .generic_attributes(
-            [
-                "href", "rel", "id", "class", "style", "start", "title", "src", "alt", "type", "checked", "disabled",
-                "align", "onclick", "onerror",
-            ]
-            .into_iter()
-            .collect(),
-        )
-        .url_schemes(
-            [
-                "https",
-                "http",
-                "mailto",
-                "tel",
-                "javascript",
-                "data",
-                "vbscript",
-                "file",
-                "ftp",
-            ]
-            .into_iter()
-            .collect(),
-        )
-        .url_relative(ammonia::UrlRelative::PassThrough)
-        .link_rel(None)
-        .clean_content_tags(HashSet::new())
-        .strip_comments(true);
+        b.tags(ALLOWED_TAGS.iter().chain(MORE_TAGS).copied().collect())
+            .generic_attributes(
+                [
+                    "href", "rel", "id", "class", "style", "start", "title", "src", "alt", "type", "checked",
+                    "disabled", "align", "onclick", "onerror",
+                ]
+                .into_iter()
+                .collect(),
+            )
+            .url_schemes(
+                [
+                    "https",
+                    "http",
+                    "mailto",
+                    "tel",
+                    "javascript",
+                    "data",
+                    "vbscript",
+                    "file",
+                    "ftp",
+                ]
+                .into_iter()
+                .collect(),
+            )
+            .url_relative(ammonia::UrlRelative::PassThrough)
+            .link_rel(None)
+            .clean_content_tags(HashSet::new())
+            .strip_comments(true);
         b
     }
 

@@ -228,12 +228,25 @@ fn read_csv<T: for<'de> Deserialize<'de>>(text: &str) -> Result<Vec<T>, String> 
 fn read_communes(text: &str) -> Result<Vec<Commune>, String> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let headers = reader.headers().map_err(|e| e.to_string())?.clone();
-    let column = |name: &str| {
-        headers
+    // Columns found by name, whatever their order in the file.
+    let mut at = [0usize; 9];
+    let names = [
+        "code_insee",
+        "nom",
+        "departement",
+        "region",
+        "epci_siren",
+        "codes_postaux",
+        "population",
+        "latitude",
+        "longitude",
+    ];
+    for (column, name) in at.iter_mut().zip(names) {
+        *column = headers
             .iter()
             .position(|h| h == name)
-            .ok_or_else(|| format!("colonne « {name} » absente du référentiel des communes"))
-    };
+            .ok_or_else(|| format!("colonne « {name} » absente du référentiel des communes"))?;
+    }
     let [
         code,
         nom,
@@ -244,20 +257,7 @@ fn read_communes(text: &str) -> Result<Vec<Commune>, String> {
         population,
         latitude,
         longitude,
-    ] = [
-        "code_insee",
-        "nom",
-        "departement",
-        "region",
-        "epci_siren",
-        "codes_postaux",
-        "population",
-        "latitude",
-        "longitude",
-    ]
-    .map(column);
-    let (code, nom, departement, region, epci, postcodes) = (code?, nom?, departement?, region?, epci?, postcodes?);
-    let (population, latitude, longitude) = (population?, latitude?, longitude?);
+    ] = at;
     let mut record = csv::StringRecord::new();
     let mut communes = Vec::with_capacity(text.len() / 64);
     while reader.read_record(&mut record).map_err(|e| e.to_string())? {

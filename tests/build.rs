@@ -34,6 +34,16 @@ fn page(tree: &BTreeMap<String, Vec<u8>>, path: &str) -> String {
     String::from_utf8(tree.get(path).unwrap_or_else(|| panic!("{path} is missing")).clone()).unwrap()
 }
 
+/// From the element with this id (a section's heading) to the end of its
+/// section, the id quoted or not (the minifier drops quotes it can).
+fn section_from<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .or_else(|| html.find(&format!("id={id}>")))
+        .unwrap_or_else(|| panic!("no element #{id}"));
+    html[start..].split("</section>").next().unwrap_or_default()
+}
+
 /// The text of an HTML fragment without its tags, spaces collapsed.
 fn text_of(html: &str) -> String {
     static TAGS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<[^>]*>").unwrap());
@@ -661,11 +671,7 @@ fn a_guided_path_result_with_many_places_lists_them_by_commune() {
         let id = format!("commune-{}", k + 1);
         assert!(ids(&html).contains(&id), "no #{id}");
         assert!(html.contains(&format!("href=#{id}")) || html.contains(&format!("href=\"#{id}\"")));
-        let heading = html
-            .find(&format!("id=\"{id}\""))
-            .or_else(|| html.find(&format!("id={id}>")))
-            .unwrap();
-        let section = html[heading..].split("</section>").next().unwrap();
+        let section = section_from(&html, &id);
         let section = &section[section.find('>').unwrap() + 1..];
         assert!(text_of(section).starts_with(nom), "{id}: {}", text_of(section));
     }
@@ -696,11 +702,7 @@ fn a_guided_path_result_lists_situations_as_lines_under_the_cards() {
     let cards = html.split("carte-titre").count() - 1;
     // The twelve places, and the CCAS d'Anglet.
     assert_eq!(cards, 13, "{html}");
-    let start = html
-        .find("id=\"pour-seniors\"")
-        .or_else(|| html.find("id=pour-seniors"))
-        .expect("a section for seniors");
-    let section = html[start..].split("</section>").next().unwrap();
+    let section = section_from(&html, "pour-seniors");
     assert!(!section.contains("carte"), "{section}");
     let text = text_of(section);
     // Places 0 and 10 say they welcome seniors.

@@ -45,6 +45,17 @@ async function hostPage(body) {
   return page;
 }
 
+/** Calls `probe` every 50 ms until it gives something truthy, which it
+ * returns; after `ms`, fails with what `failure()` says. */
+async function pollUntil(probe, ms, failure) {
+  for (const deadline = Date.now() + ms; ; ) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(await failure());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 test('the frame takes the height of its content, and only from the directory', async () => {
   const builder = await context.newPage();
   const blocks = await builderCode(builder);
@@ -63,30 +74,29 @@ test('the frame takes the height of its content, and only from the directory', a
   // The frame starts as about:blank (8 px high): measure it once the view is in it.
   // Its frame is asked for again until it shows the view: the first one
   // may be replaced when the view, from another origin, comes in.
-  let frame = null;
-  for (const deadline = Date.now() + 20_000; !frame; ) {
-    const current = await (await frameElement.elementHandle()).contentFrame();
-    if (current && /\/integrer\/communes\//.test(current.url())) {
-      frame = current;
-    } else if (Date.now() > deadline) {
-      throw new Error(`the frame never showed the view: ${current && current.url()}`);
-    } else {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  let current = null;
+  const frame = await pollUntil(
+    async () => {
+      current = await (await frameElement.elementHandle()).contentFrame();
+      return current && /\/integrer\/communes\//.test(current.url()) ? current : null;
+    },
+    20_000,
+    async () => `the frame never showed the view: ${current && current.url()}`,
+  );
   await frame.waitForLoadState('load');
   // The content may still settle after `load` (the frame then sends its
   // height again): compare the frame's height with its content's as they are.
   const contentOf = () => frame.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
   const heightOf = () => frameElement.evaluate((f) => f.style.height);
-  let contentHeight = await contentOf();
-  for (const deadline = Date.now() + 10_000; (await heightOf()) !== `${contentHeight}px`; ) {
-    if (Date.now() > deadline) {
-      throw new Error(`the frame's height is « ${await heightOf()} », its content ${contentHeight}px`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    contentHeight = await contentOf();
-  }
+  let contentHeight;
+  await pollUntil(
+    async () => {
+      contentHeight = await contentOf();
+      return (await heightOf()) === `${contentHeight}px`;
+    },
+    10_000,
+    async () => `the frame's height is « ${await heightOf()} », its content ${contentHeight}px`,
+  );
   assert.notEqual(contentHeight, 700, 'the height changed from the suggested one');
   const box = await frameElement.boundingBox();
   assert.ok(Math.abs(box.height - contentHeight) <= 1, `frame ${box.height}px, content ${contentHeight}px`);
