@@ -32,23 +32,16 @@ pub fn place_rows(site: &Site) -> Result<Vec<PlaceRows>, Error> {
 
 /// The rows of place `i`.
 pub fn rows_of(site: &Site, i: usize) -> Result<PlaceRows, Error> {
-    let names: Vec<&str> = schema::schema().field_names().collect();
     let place = &site.places[i];
-    let csv = csv_line(names.iter().map(|n| place.lieu.export_value(n)))?;
-
-    let mut row = serde_json::Map::new();
-    for name in &names {
-        let value = match *name {
-            "latitude" => place.lieu.latitude.map(serde_json::Value::from),
-            "longitude" => place.lieu.longitude.map(serde_json::Value::from),
-            _ => Some(place.lieu.export_value(name))
-                .filter(|s| !s.is_empty())
-                .map(serde_json::Value::from),
-        };
-        if let Some(value) = value {
-            row.insert(name.to_string(), value);
-        }
-    }
+    let values: Vec<String> = schema::schema()
+        .field_names()
+        .map(|name| place.lieu.export_value(name))
+        .collect();
+    let csv = csv_line(&values)?;
+    let row = JsonRow {
+        lieu: &place.lieu,
+        values: &values,
+    };
     // Strings never hold a raw line break in JSON: indenting each line is
     // exactly what pretty-printing the whole array would do.
     let pretty = serde_json::to_string_pretty(&row).map_err(|e| Error::Internal(e.to_string()))?;
@@ -58,6 +51,58 @@ pub fn rows_of(site: &Site, i: usize) -> Result<PlaceRows, Error> {
         .map(|f| serde_json::to_string(&f).map_err(|e| Error::Internal(e.to_string())))
         .transpose()?;
     Ok(PlaceRows { csv, json, feature })
+}
+
+/// A place's object in `lieux.json`: its non-empty fields, by name in
+/// alphabetical order, coordinates as numbers. Written straight from the
+/// CSV's values, without building a map of JSON values first.
+struct JsonRow<'a> {
+    lieu: &'a crate::model::Lieu,
+    /// The CSV's values, in the schema's order.
+    values: &'a [String],
+}
+
+impl serde::Serialize for JsonRow<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for &(name, index) in fields_by_name() {
+            match name {
+                "latitude" => {
+                    if let Some(latitude) = self.lieu.latitude {
+                        map.serialize_entry(name, &latitude)?;
+                    }
+                }
+                "longitude" => {
+                    if let Some(longitude) = self.lieu.longitude {
+                        map.serialize_entry(name, &longitude)?;
+                    }
+                }
+                _ => {
+                    let value = &self.values[index];
+                    if !value.is_empty() {
+                        map.serialize_entry(name, value)?;
+                    }
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+/// The schema's field names in alphabetical order, each with its place in
+/// the schema's order.
+fn fields_by_name() -> &'static [(&'static str, usize)] {
+    static FIELDS: std::sync::OnceLock<Vec<(&'static str, usize)>> = std::sync::OnceLock::new();
+    FIELDS.get_or_init(|| {
+        let mut fields: Vec<(&'static str, usize)> = schema::schema()
+            .field_names()
+            .enumerate()
+            .map(|(index, name)| (name, index))
+            .collect();
+        fields.sort_unstable();
+        fields
+    })
 }
 
 /// One line of `lieux.csv`: every field quoted, as the national examples are.

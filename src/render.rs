@@ -89,13 +89,20 @@ pub struct PlaceCard {
     pub distance: Option<String>,
 }
 
-/// A place on a plain list of links.
+/// A place on a plain list: its line, rendered once per build by the
+/// theme's `ligne-lieu.html` (a city's places are listed again on the
+/// guided path's pages of every need and situation).
 #[derive(Serialize)]
-pub struct PlaceLine<'a> {
-    pub nom: &'a str,
-    pub url: String,
-    pub adresse: &'a str,
-    pub commune: &'a str,
+pub struct PlaceLine {
+    pub ligne: std::sync::Arc<str>,
+}
+
+/// A place named on a département's page.
+#[derive(Serialize)]
+struct PlaceName<'a> {
+    nom: &'a str,
+    url: String,
+    commune: &'a str,
 }
 
 /// The heading level of the cards on a list: their page's own structure.
@@ -105,8 +112,35 @@ enum Heading {
     H3,
 }
 
+/// Whether a list's lines name each place's commune (lists that mix
+/// communes) or not (lists of one commune's places).
+#[derive(Clone, Copy)]
+enum LineCommune {
+    Hidden,
+    Shown,
+}
+
+/// The pieces of a place rendered once per build, each with its template.
+#[derive(Clone, Copy)]
+enum Fragment {
+    Card(Heading),
+    Line(LineCommune),
+}
+
+impl Fragment {
+    /// Its slot in [`Cards`].
+    fn slot(self) -> usize {
+        match self {
+            Fragment::Card(Heading::H2) => 0,
+            Fragment::Card(Heading::H3) => 1,
+            Fragment::Line(LineCommune::Hidden) => 2,
+            Fragment::Line(LineCommune::Shown) => 3,
+        }
+    }
+}
+
 #[derive(Serialize)]
-struct PlaceView<'a> {
+struct PlaceView {
     id: String,
     nom: String,
     url: String,
@@ -148,7 +182,7 @@ struct PlaceView<'a> {
     latitude: Option<f64>,
     longitude: Option<f64>,
     osm_url: Option<String>,
-    same_commune: Vec<PlaceLine<'a>>,
+    same_commune: Vec<PlaceLine>,
     /// How many other places the commune has (listed or not).
     nb_autres_commune: usize,
 }
@@ -318,6 +352,7 @@ pub const LONG_LIST: usize = 1500;
 
 /// The theme's template of a place's card on lists.
 const CARD_TEMPLATE: &str = "carte-lieu.html";
+const LINE_TEMPLATE: &str = "ligne-lieu.html";
 
 impl PageKey {
     /// Whether the page is one of the network dashboard's, the only ones
@@ -469,10 +504,10 @@ struct Chrome {
 /// Every `section` a page sets (see [`Renderer::page`]).
 const SECTIONS: [&str; 6] = ["", "lieux", "territoires", "recherche", "carte", "orientation"];
 
-/// Each place's card, per heading level, rendered on first use. `serve`
-/// keeps them from one edit to the next, forgetting those of the places
-/// whose summary changed.
-pub struct Cards([Vec<std::sync::OnceLock<std::sync::Arc<str>>>; 2]);
+/// Each place's cards (per heading level) and lines (with or without its
+/// commune), rendered on first use. `serve` keeps them from one edit to
+/// the next, forgetting those of the places whose summary changed.
+pub struct Cards([Vec<std::sync::OnceLock<std::sync::Arc<str>>>; 4]);
 
 impl Chrome {
     fn render(tera: &tera::Tera, site_context: &tera::Context) -> Result<Chrome, Error> {
@@ -496,7 +531,7 @@ impl Chrome {
 impl Cards {
     pub fn new(places: usize) -> Cards {
         let empty = || (0..places).map(|_| std::sync::OnceLock::new()).collect();
-        Cards([empty(), empty()])
+        Cards([empty(), empty(), empty(), empty()])
     }
 
     pub fn forget(&mut self, place: usize) {
@@ -719,31 +754,40 @@ impl<'a> Renderer<'a> {
         distance: Option<f64>,
         reads: &mut Reads,
     ) -> Result<PlaceCard, Error> {
-        reads.summary(index);
-        let cache = &self.cards.0[heading as usize][index];
-        let carte = match cache.get() {
-            Some(html) => html.clone(),
-            None => {
-                let mut context = tera::Context::new();
-                context.insert("p", &self.summary(index));
-                context.insert(
-                    "titre",
-                    match heading {
-                        Heading::H2 => "h2",
-                        Heading::H3 => "h3",
-                    },
-                );
-                // A fragment: the whitespace around it belongs to the list.
-                let html = String::from_utf8(self.template(CARD_TEMPLATE, context)?)
-                    .map_err(|e| Error::Internal(format!("{CARD_TEMPLATE} : {e}")))?;
-                let html: std::sync::Arc<str> = html.trim().into();
-                cache.get_or_init(|| html).clone()
-            }
-        };
         Ok(PlaceCard {
-            carte,
+            carte: self.fragment(index, Fragment::Card(heading), reads)?,
             distance: distance.map(french_km),
         })
+    }
+
+    /// A place's card or line, rendered on first use.
+    fn fragment(&self, index: usize, fragment: Fragment, reads: &mut Reads) -> Result<std::sync::Arc<str>, Error> {
+        reads.summary(index);
+        let cache = &self.cards.0[fragment.slot()][index];
+        if let Some(html) = cache.get() {
+            return Ok(html.clone());
+        }
+        let mut context = tera::Context::new();
+        context.insert("p", &self.summary(index));
+        let template = match fragment {
+            Fragment::Card(heading) => {
+                let level = match heading {
+                    Heading::H2 => "h2",
+                    Heading::H3 => "h3",
+                };
+                context.insert("titre", level);
+                CARD_TEMPLATE
+            }
+            Fragment::Line(commune) => {
+                context.insert("avec_commune", &matches!(commune, LineCommune::Shown));
+                LINE_TEMPLATE
+            }
+        };
+        // The whitespace around a fragment belongs to its list.
+        let html = String::from_utf8(self.template(template, context)?)
+            .map_err(|e| Error::Internal(format!("{template} : {e}")))?;
+        let html: std::sync::Arc<str> = html.trim().into();
+        Ok(cache.get_or_init(|| html).clone())
     }
 
     fn cards(&self, indices: &[usize], heading: Heading, reads: &mut Reads) -> Result<Vec<PlaceCard>, Error> {
@@ -751,7 +795,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// `places` as lines, grouped by commune in alphabetical order.
-    fn line_groups(&self, places: &[usize], reads: &mut Reads) -> Vec<CommuneGroup<PlaceLine<'a>>> {
+    fn line_groups(&self, places: &[usize], reads: &mut Reads) -> Result<Vec<CommuneGroup<PlaceLine>>, Error> {
         let mut by_commune: BTreeMap<(String, &str), Vec<usize>> = BTreeMap::new();
         for &p in places {
             let place = &self.site.places[p];
@@ -762,9 +806,11 @@ impl<'a> Renderer<'a> {
         }
         by_commune
             .into_values()
-            .map(|group| CommuneGroup {
-                commune: self.place_commune_link(&self.site.places[group[0]]),
-                places: group.into_iter().map(|p| self.line(p, reads)).collect(),
+            .map(|group| {
+                Ok(CommuneGroup {
+                    commune: self.place_commune_link(&self.site.places[group[0]]),
+                    places: self.lines(&group, LineCommune::Hidden, reads)?,
+                })
             })
             .collect()
     }
@@ -796,15 +842,14 @@ impl<'a> Renderer<'a> {
     }
 
     /// A place on a plain list of links.
-    fn line(&self, index: usize, reads: &mut Reads) -> PlaceLine<'a> {
-        reads.summary(index);
-        let place = &self.site.places[index];
-        PlaceLine {
-            nom: &place.lieu.nom,
-            url: self.url(&urls::place(&place.lieu.id)),
-            adresse: &place.lieu.adresse,
-            commune: self.commune_name(place),
-        }
+    fn line(&self, index: usize, commune: LineCommune, reads: &mut Reads) -> Result<PlaceLine, Error> {
+        Ok(PlaceLine {
+            ligne: self.fragment(index, Fragment::Line(commune), reads)?,
+        })
+    }
+
+    fn lines(&self, indices: &[usize], commune: LineCommune, reads: &mut Reads) -> Result<Vec<PlaceLine>, Error> {
+        indices.iter().map(|&i| self.line(i, commune, reads)).collect()
     }
 
     fn summary(&self, index: usize) -> PlaceSummary {
@@ -853,7 +898,7 @@ impl<'a> Renderer<'a> {
         a.commune_code == b.commune_code && a.lieu.services == b.lieu.services
     }
 
-    fn place_view(&self, index: usize, reads: &mut Reads) -> PlaceView<'a> {
+    fn place_view(&self, index: usize, reads: &mut Reads) -> Result<PlaceView, Error> {
         let place = &self.site.places[index];
         let lieu = &place.lieu;
         let config = &self.site.config;
@@ -884,8 +929,8 @@ impl<'a> Renderer<'a> {
                 c.places
                     .iter()
                     .filter(|&&i| i != index)
-                    .map(|&i| self.line(i, reads))
-                    .collect()
+                    .map(|&i| self.line(i, LineCommune::Hidden, reads))
+                    .collect::<Result<_, Error>>()?
             }
             (Some(ci), Some(_)) => {
                 reads.list(List::CommunePlaces(ci));
@@ -896,7 +941,7 @@ impl<'a> Renderer<'a> {
         let nb_commune = commune.map_or(0, |c| c.places.len());
         let mut labels = lieu.formations_labels.clone();
         labels.extend(lieu.autres_formations_labels.iter().cloned());
-        PlaceView {
+        Ok(PlaceView {
             id: lieu.id.clone(),
             nom: lieu.nom.clone(),
             url: self.url(&urls::place(&lieu.id)),
@@ -956,7 +1001,7 @@ impl<'a> Renderer<'a> {
                 .map(|(lat, lon)| format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}")),
             same_commune,
             nb_autres_commune: nb_commune.saturating_sub(1),
-        }
+        })
     }
 
     fn commune_rows(&self, indices: &[usize], reads: &mut Reads) -> Vec<CommuneRow> {
@@ -1075,7 +1120,7 @@ impl<'a> Renderer<'a> {
                 "lieux.html"
             }
             PageKey::Place(i) => {
-                let view = self.place_view(i, reads);
+                let view = self.place_view(i, reads)?;
                 let trail: Vec<Link> = [view.departement.clone(), view.epci.clone(), Some(view.commune.clone())]
                     .into_iter()
                     .flatten()
@@ -1170,7 +1215,19 @@ impl<'a> Renderer<'a> {
                 c.insert("departement", &view);
                 c.insert("epcis", &epcis);
                 c.insert("lettres", &by_initial(communes));
-                let places: Vec<PlaceLine> = d.places.iter().map(|&i| self.line(i, reads)).collect();
+                let places: Vec<PlaceName> = d
+                    .places
+                    .iter()
+                    .map(|&i| {
+                        reads.summary(i);
+                        let place = &site.places[i];
+                        PlaceName {
+                            nom: &place.lieu.nom,
+                            url: self.url(&urls::place(&place.lieu.id)),
+                            commune: self.commune_name(place),
+                        }
+                    })
+                    .collect();
                 c.insert("places", &places);
                 c.insert("services", &self.service_rows(&d.places, reads));
                 "departement.html"
@@ -1262,7 +1319,7 @@ impl<'a> Renderer<'a> {
             PageKey::Search => {
                 // The form is shown by recherche.js; without it, the page
                 // lists places by service and by commune.
-                let (groups, by_departement) = self.place_groups(reads, |i| Ok(self.line(i, &mut Reads::default())))?;
+                let (groups, by_departement) = self.place_groups(reads, |i| self.line(i, LineCommune::Hidden, &mut Reads::default()))?;
                 c.insert("section", "recherche");
                 c.insert("breadcrumbs", &self.crumbs(vec![self.link("Chercher", "recherche/")]));
                 c.insert("facettes", &crate::search::facets());
@@ -1274,7 +1331,7 @@ impl<'a> Renderer<'a> {
             }
             PageKey::Map => {
                 // Leaflet draws donnees/lieux.geojson; the same places are listed as text.
-                let (groups, by_departement) = self.place_groups(reads, |i| Ok(self.line(i, &mut Reads::default())))?;
+                let (groups, by_departement) = self.place_groups(reads, |i| self.line(i, LineCommune::Hidden, &mut Reads::default()))?;
                 self.map_context(&mut c);
                 c.insert("section", "carte");
                 c.insert("breadcrumbs", &self.crumbs(vec![self.link("Carte", "carte/")]));
@@ -1361,7 +1418,7 @@ impl<'a> Renderer<'a> {
                 // would make a page of megabytes: a list by commune instead.
                 let by_commune = found.inside.len() > ORIENTATION_CARDS_MAX;
                 let (inside, groups) = if by_commune {
-                    (Vec::new(), self.line_groups(&found.inside, reads))
+                    (Vec::new(), self.line_groups(&found.inside, reads)?)
                 } else {
                     (self.cards(&found.inside, Heading::H3, reads)?, Vec::new())
                 };
@@ -1380,8 +1437,8 @@ impl<'a> Renderer<'a> {
                     let lignes: Vec<PlaceLine> = shown
                         .iter()
                         .filter(|&&p| is_adapted(&site.places[p], s))
-                        .map(|&p| self.line(p, reads))
-                        .collect();
+                        .map(|&p| self.line(p, LineCommune::Shown, reads))
+                        .collect::<Result<_, Error>>()?;
                     if lignes.is_empty() {
                         continue;
                     }
@@ -1489,7 +1546,7 @@ impl<'a> Renderer<'a> {
                 "integrer-recherche.html"
             }
             PageKey::EmbedMap => {
-                let (groups, by_departement) = self.place_groups(reads, |i| Ok(self.line(i, &mut Reads::default())))?;
+                let (groups, by_departement) = self.place_groups(reads, |i| self.line(i, LineCommune::Hidden, &mut Reads::default()))?;
                 self.map_context(&mut c);
                 c.insert("vue", &crate::embed::map_target(site));
                 c.insert("groups", &groups);
@@ -1668,13 +1725,13 @@ struct EmbedCommuneView<'a> {
 }
 
 #[derive(Serialize)]
-struct SituationGroup<'a> {
+struct SituationGroup {
     slug: &'static str,
     label: &'static str,
     nombre: usize,
     /// As lines: their cards are already on the page, and repeating them
     /// for each situation made pages twice as long to read or listen to.
-    lignes: Vec<PlaceLine<'a>>,
+    lignes: Vec<PlaceLine>,
 }
 
 /// One place page alone, with the default theme compiled once per process
