@@ -363,7 +363,9 @@ pub enum Chart {
 pub struct BarChart {
     pub titre: String,
     pub description: String,
+    #[serde(serialize_with = "svg_number")]
     pub largeur: f64,
+    #[serde(serialize_with = "svg_number")]
     pub hauteur: f64,
     pub couleur: String,
     pub barres: Vec<Bar>,
@@ -374,10 +376,15 @@ pub struct Bar {
     pub libelle: String,
     pub valeur: String,
     /// Baseline of the label, top of the bar, length of the bar, x of the value.
+    #[serde(serialize_with = "svg_number")]
     pub y_libelle: f64,
+    #[serde(serialize_with = "svg_number")]
     pub y_barre: f64,
+    #[serde(serialize_with = "svg_number")]
     pub longueur: f64,
+    #[serde(serialize_with = "svg_number")]
     pub x_valeur: f64,
+    #[serde(serialize_with = "svg_number")]
     pub y_valeur: f64,
 }
 
@@ -385,7 +392,9 @@ pub struct Bar {
 pub struct MapChart {
     pub titre: String,
     pub description: String,
+    #[serde(serialize_with = "svg_number")]
     pub largeur: f64,
+    #[serde(serialize_with = "svg_number")]
     pub hauteur: f64,
     pub couleur_lieux: String,
     pub couleur_zones: String,
@@ -397,8 +406,20 @@ pub struct MapChart {
 
 #[derive(Serialize, Debug, Clone, Copy, PartialEq)]
 pub struct Point {
+    #[serde(serialize_with = "svg_number")]
     pub x: f64,
+    #[serde(serialize_with = "svg_number")]
     pub y: f64,
+}
+
+/// A coordinate as the charts write it: whole numbers without a decimal
+/// point (`340`, not `340.0`), as Tera 1 printed them.
+fn svg_number<S: serde::Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        serializer.serialize_i64(*value as i64)
+    } else {
+        serializer.serialize_f64(*value)
+    }
 }
 
 /// Everything the dashboard renders: the two pages' views and the charts.

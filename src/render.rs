@@ -1319,7 +1319,8 @@ impl<'a> Renderer<'a> {
             PageKey::Search => {
                 // The form is shown by recherche.js; without it, the page
                 // lists places by service and by commune.
-                let (groups, by_departement) = self.place_groups(reads, |i| self.line(i, LineCommune::Hidden, &mut Reads::default()))?;
+                let (groups, by_departement) =
+                    self.place_groups(reads, |i| self.line(i, LineCommune::Hidden, &mut Reads::default()))?;
                 c.insert("section", "recherche");
                 c.insert("breadcrumbs", &self.crumbs(vec![self.link("Chercher", "recherche/")]));
                 c.insert("facettes", &crate::search::facets());
@@ -1331,7 +1332,8 @@ impl<'a> Renderer<'a> {
             }
             PageKey::Map => {
                 // Leaflet draws donnees/lieux.geojson; the same places are listed as text.
-                let (groups, by_departement) = self.place_groups(reads, |i| self.line(i, LineCommune::Hidden, &mut Reads::default()))?;
+                let (groups, by_departement) =
+                    self.place_groups(reads, |i| self.line(i, LineCommune::Hidden, &mut Reads::default()))?;
                 self.map_context(&mut c);
                 c.insert("section", "carte");
                 c.insert("breadcrumbs", &self.crumbs(vec![self.link("Carte", "carte/")]));
@@ -1533,7 +1535,7 @@ impl<'a> Renderer<'a> {
                 c.insert("recherche", &crate::embed::search_target(site));
                 c.insert("carte", &crate::embed::map_target(site));
                 c.extend(
-                    tera::Context::from_serialize(crate::embed::builder(site))
+                    tera::Context::from_serialize(&crate::embed::builder(site))
                         .map_err(|e| from_tera("integrer.html", &e))?,
                 );
                 "integrer.html"
@@ -1546,7 +1548,8 @@ impl<'a> Renderer<'a> {
                 "integrer-recherche.html"
             }
             PageKey::EmbedMap => {
-                let (groups, by_departement) = self.place_groups(reads, |i| self.line(i, LineCommune::Hidden, &mut Reads::default()))?;
+                let (groups, by_departement) =
+                    self.place_groups(reads, |i| self.line(i, LineCommune::Hidden, &mut Reads::default()))?;
                 self.map_context(&mut c);
                 c.insert("vue", &crate::embed::map_target(site));
                 c.insert("groups", &groups);

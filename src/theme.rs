@@ -110,13 +110,15 @@ impl Theme {
 
 /// Templates parsed, with the escaping and filters every theme gets.
 fn configured_tera<'t>(sources: impl IntoIterator<Item = (&'t str, &'t str)>) -> Result<tera::Tera, tera::Error> {
-    let mut tera = tera::Tera::default();
-    tera.add_raw_templates(sources)?;
+    let mut tera = tera::Tera::new();
+    // Filters first: templates are checked against them when added.
+    tera.register_filter("xml", |value: &str, _: tera::Kwargs, _: &tera::State| xml_escape(value));
+    tera.register_filter("json_encode", json_encode_filter);
     // HTML escaping turns `/` into `&#x2F;`: right for HTML, noise in
     // XML, which gets its own five-entity filter instead.
     tera.autoescape_on(vec![".html", ".svg"]);
-    tera.set_escape_fn(escape_html);
-    tera.register_filter("xml", xml_filter);
+    tera.set_escape_fn(write_escaped_html);
+    tera.add_raw_templates(sources)?;
     Ok(tera)
 }
 
@@ -190,40 +192,62 @@ fn template_tags(source: &str) -> Vec<&str> {
 /// Tera's default also escapes `/`, which pages minified once as templates
 /// would then carry as `&#x2F;` in every address.
 pub fn escape_html(input: &str) -> String {
-    escape(input, |byte| match byte {
+    escape(input, html_entity)
+}
+
+fn html_entity(byte: u8) -> Option<&'static str> {
+    match byte {
         b'&' => Some("&amp;"),
         b'<' => Some("&lt;"),
         b'>' => Some("&gt;"),
         b'"' => Some("&quot;"),
         b'\'' => Some("&#39;"),
         _ => None,
-    })
+    }
+}
+
+/// [`escape_html`] written straight into the page being rendered: Tera's
+/// escape function for every theme.
+fn write_escaped_html(input: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    escape_runs(input, html_entity, |run| out.write_all(run.as_bytes()))
 }
 
 /// `input` with each byte that `entity` names replaced by its entity.
-/// Every value a page shows goes through here: runs between special
-/// characters are copied whole. The special characters are ASCII, so byte
-/// indices are char boundaries.
 fn escape(input: &str, entity: impl Fn(u8) -> Option<&'static str>) -> String {
     let mut out = String::with_capacity(input.len() + 8);
+    let pushed: Result<(), std::convert::Infallible> = escape_runs(input, entity, |run| {
+        out.push_str(run);
+        Ok(())
+    });
+    match pushed {
+        Ok(()) => out,
+    }
+}
+
+/// Gives `push` the runs of `input` between special characters, whole, and
+/// each special character's entity: every value a page shows goes through
+/// here. The special characters are ASCII, so byte indices are char
+/// boundaries.
+fn escape_runs<E>(
+    input: &str,
+    entity: impl Fn(u8) -> Option<&'static str>,
+    mut push: impl FnMut(&str) -> Result<(), E>,
+) -> Result<(), E> {
     let mut copied = 0;
     for (i, byte) in input.bytes().enumerate() {
         if let Some(entity) = entity(byte) {
-            out.push_str(&input[copied..i]);
-            out.push_str(entity);
+            push(&input[copied..i])?;
+            push(entity)?;
             copied = i + 1;
         }
     }
-    out.push_str(&input[copied..]);
-    out
+    push(&input[copied..])
 }
 
-fn xml_filter(value: &tera::Value, _: &std::collections::HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
-    let s = match value {
-        tera::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    Ok(tera::Value::String(xml_escape(&s)))
+/// A value as JavaScript reads it (`sw.js`): Tera 2 left this filter to
+/// an add-on crate, and themes written for Tera 1 use it.
+fn json_encode_filter(value: &tera::Value, _: tera::Kwargs, _: &tera::State) -> tera::TeraResult<String> {
+    serde_json::to_string(value).map_err(tera::Error::message)
 }
 
 pub fn xml_escape(s: &str) -> String {
