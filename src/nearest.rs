@@ -27,7 +27,9 @@
 //! considered and the answer is the measured one without these provisos.
 
 use crate::territories::LatLon;
-use std::collections::HashMap;
+// Looked up for every commune and service: std's SipHash was most of a
+// lookup's cost.
+use ahash::AHashMap as HashMap;
 
 const CELL_DEGREES: f64 = 0.2;
 /// Beyond this many rings, the remaining points are measured one by one:
@@ -205,7 +207,7 @@ mod tests {
 
     #[test]
     fn rings_cover_each_cell_once() {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = ahash::AHashSet::new();
         for r in 0..5 {
             for c in ring_cells(r) {
                 assert!(seen.insert(c), "{c:?} twice");

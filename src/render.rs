@@ -783,9 +783,17 @@ impl<'a> Renderer<'a> {
                 LINE_TEMPLATE
             }
         };
+        // A fragment has no header or footer: of the site's context, it
+        // only gets `site`.
+        if let Some(site) = self.site_context.get("site") {
+            context.insert_value("site", site.clone());
+        }
+        let mut html = Vec::with_capacity(1024);
+        self.tera
+            .render_to(template, &context, &mut html)
+            .map_err(|e| from_tera(template, &e))?;
         // The whitespace around a fragment belongs to its list.
-        let html = String::from_utf8(self.template(template, context)?)
-            .map_err(|e| Error::Internal(format!("{template} : {e}")))?;
+        let html = String::from_utf8(html).map_err(|e| Error::Internal(format!("{template} : {e}")))?;
         let html: std::sync::Arc<str> = html.trim().into();
         Ok(cache.get_or_init(|| html).clone())
     }

@@ -6,7 +6,8 @@
 
 use regex::Regex;
 use serde::Deserialize;
-use std::collections::HashMap;
+// Looked up for every field of every place.
+use ahash::AHashMap as HashMap;
 use std::sync::OnceLock;
 
 const SCHEMA_JSON: &str = include_str!("../data/reference/schema-lieux-mediation-numerique-v1.0.2.json");
