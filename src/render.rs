@@ -486,7 +486,9 @@ pub struct Renderer<'a> {
     /// Some template could not be minified as a template: minify pages.
     minify_pages: bool,
     base: String,
-    site_context: tera::Context,
+    /// What every page gets unless it sets it itself: `site`, and an empty
+    /// `section` and `breadcrumbs`.
+    site_context: Vec<(&'static str, tera::Value)>,
     typologie: &'static schema::Vocabulary,
     /// Computed once, on first use, by whichever thread needs it first.
     dashboard: std::sync::OnceLock<crate::dashboard::Dashboard>,
@@ -508,6 +510,18 @@ const SECTIONS: [&str; 6] = ["", "lieux", "territoires", "recherche", "carte", "
 /// commune), rendered on first use. `serve` keeps them from one edit to
 /// the next, forgetting those of the places whose summary changed.
 pub struct Cards([Vec<std::sync::OnceLock<std::sync::Arc<str>>>; 4]);
+
+/// `page` with each of `defaults` it does not set itself. The values are
+/// shared, not copied: adding them to each page's context costs less than
+/// copying a site-wide context and adding the page's values to it.
+fn with_defaults(mut page: tera::Context, defaults: &[(&'static str, tera::Value)]) -> tera::Context {
+    for (key, value) in defaults {
+        if !page.contains_key(key) {
+            page.insert_value(*key, value.clone());
+        }
+    }
+    page
+}
 
 impl Chrome {
     fn render(tera: &tera::Tera, site_context: &tera::Context) -> Result<Chrome, Error> {
@@ -610,11 +624,12 @@ impl<'a> Renderer<'a> {
             nb_lieux: site.places.len(),
             attribution_territoires: crate::territories::ATTRIBUTION,
         };
-        let mut site_context = tera::Context::new();
-        site_context.insert("site", &site_view);
-        site_context.insert("section", "");
-        site_context.insert("breadcrumbs", &Vec::<Link>::new());
-        let chrome = Chrome::render(&tera, &site_context)?;
+        let site_context = vec![
+            ("site", tera::Value::from_serializable(&site_view)),
+            ("section", tera::Value::from("")),
+            ("breadcrumbs", tera::Value::from(Vec::<tera::Value>::new())),
+        ];
+        let chrome = Chrome::render(&tera, &with_defaults(tera::Context::new(), &site_context))?;
         Ok(Renderer {
             site,
             tera,
@@ -683,8 +698,7 @@ impl<'a> Renderer<'a> {
     }
 
     fn template(&self, template: &str, page: tera::Context) -> Result<Vec<u8>, Error> {
-        let mut context = self.site_context.clone();
-        context.extend(page);
+        let mut context = with_defaults(page, &self.site_context);
         let section = context.get("section").and_then(|v| v.as_str()).unwrap_or("");
         match self.chrome.headers.iter().find(|(s, _)| *s == section) {
             Some((_, header)) => context.insert("entete", header),
@@ -785,7 +799,7 @@ impl<'a> Renderer<'a> {
         };
         // A fragment has no header or footer: of the site's context, it
         // only gets `site`.
-        if let Some(site) = self.site_context.get("site") {
+        if let Some((_, site)) = self.site_context.iter().find(|(key, _)| *key == "site") {
             context.insert_value("site", site.clone());
         }
         let mut html = Vec::with_capacity(1024);

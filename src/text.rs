@@ -264,11 +264,18 @@ pub fn is_web_url(s: &str) -> bool {
 /// Percent-encodes a URI component (RFC 3986 unreserved characters kept),
 /// for `mailto:` subjects and bodies.
 pub fn percent_encode(s: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(s.len() * 3);
     for b in s.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
+            // Every place page encodes two of these: a `format!` per byte
+            // was 1 % of a national build.
+            _ => {
+                out.push('%');
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 0xF)] as char);
+            }
         }
     }
     out
