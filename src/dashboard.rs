@@ -918,7 +918,7 @@ fn commune_groups(
         })
         .collect();
     if !alone.is_empty() {
-        alone.sort_by_cached_key(|&c| text::fold(&site.communes[c].nom));
+        alone.sort_by(|&a, &b| site.communes[a].sort_key.cmp(&site.communes[b].sort_key));
         groups.push(CommuneGroup {
             epci: Link {
                 label: "Communes sans intercommunalité".into(),

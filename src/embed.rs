@@ -9,7 +9,6 @@
 
 use crate::enrich::{CommuneEntry, Site};
 use crate::render::Link;
-use crate::text;
 use crate::urls;
 use serde::Serialize;
 
@@ -106,7 +105,7 @@ pub struct Builder {
 pub fn builder(site: &Site) -> Builder {
     let config = &site.config;
     let mut communes: Vec<&CommuneEntry> = site.communes.iter().collect();
-    communes.sort_by_cached_key(|c| (text::fold(&c.nom), c.code.clone()));
+    communes.sort_by(|a, b| (&a.sort_key, &a.code).cmp(&(&b.sort_key, &b.code)));
     // The example: the commune with the most places, a real case.
     let example = site
         .communes

@@ -38,6 +38,10 @@ pub struct Place {
     pub stale: bool,
     /// The name folded for sorting, computed once.
     pub sort_key: String,
+    /// Bit `i` set when the place says it is suited to
+    /// [`crate::orientation::SITUATIONS`]`[i]`: the guided path's pages
+    /// ask it of every place they list, once per situation.
+    pub situations: u16,
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +55,8 @@ pub struct CommuneEntry {
     pub epci_siren: Option<String>,
     pub departement: String,
     pub point: Option<LatLon>,
+    /// The name folded for sorting, computed once.
+    pub sort_key: String,
     /// Indices into `Site::places`, sorted by place name.
     pub places: Vec<usize>,
     /// For communes without a place: the nearest places and their distance in km.
@@ -162,12 +168,12 @@ pub fn enrich(
             epci_siren: c.epci_siren.clone(),
             departement: c.departement.clone(),
             point: c.point,
+            sort_key: text::fold(&c.nom),
             places: Vec::new(),
             nearest: Vec::new(),
         })
         .collect();
     communes.sort_by(|a, b| a.code.cmp(&b.code));
-    let commune_keys: Vec<String> = communes.iter().map(|c| text::fold(&c.nom)).collect();
 
     let commune_pos: HashMap<&str, usize> = communes.iter().enumerate().map(|(i, c)| (c.code.as_str(), i)).collect();
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); communes.len()];
@@ -213,7 +219,7 @@ pub fn enrich(
     let mut epcis: Vec<EpciEntry> = epci_map.into_values().collect();
     epcis.par_iter_mut().for_each(|epci| {
         epci.communes
-            .sort_by(|&a, &b| commune_keys[a].cmp(&commune_keys[b]).then(a.cmp(&b)));
+            .sort_by(|&a, &b| communes[a].sort_key.cmp(&communes[b].sort_key).then(a.cmp(&b)));
         sort_by_name(&places, &mut epci.places);
         epci.centre = centre(epci.communes.iter().filter_map(|&c| communes[c].point));
         epci.needs = (0..NEEDS.len())
@@ -243,7 +249,7 @@ pub fn enrich(
         .filter_map(|code| territories.departement(code))
         .map(|d| {
             let (mut commune_list, mut place_list) = by_departement.remove(d.code.as_str()).unwrap_or_default();
-            commune_list.sort_by(|&a, &b| commune_keys[a].cmp(&commune_keys[b]).then(a.cmp(&b)));
+            commune_list.sort_by(|&a, &b| communes[a].sort_key.cmp(&communes[b].sort_key).then(a.cmp(&b)));
             let mut epci_list = epcis_by_departement.remove(d.code.as_str()).unwrap_or_default();
             epci_list.sort_by_cached_key(|&e| (text::fold(&epcis[e].nom), e));
             sort_by_name(&places, &mut place_list);
@@ -513,6 +519,7 @@ fn place(
         browser_hours: hours.as_ref().map(|h| h.1.clone()),
         browser_hours_json: hours.map(|h| h.2),
         sort_key: text::fold(&p.lieu.nom),
+        situations: crate::orientation::situations_of(&p.lieu),
         lieu: p.lieu,
         source: p.source,
     })

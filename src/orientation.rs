@@ -148,13 +148,19 @@ pub fn offers(place: &Place, need: &Need) -> bool {
     place.lieu.services.iter().any(|s| s == need.service)
 }
 
-pub fn is_adapted(place: &Place, situation: &Situation) -> bool {
-    let l = &place.lieu;
-    situation.values.iter().any(|v| {
-        l.publics_specifiquement_adresses
-            .iter()
-            .chain(&l.prise_en_charge_specifique)
-            .any(|x| x == v)
+// Each situation is a bit of `Place::situations`.
+const _: () = assert!(SITUATIONS.len() <= 16);
+
+/// The situations a place says it is suited to: bit `i` for `SITUATIONS[i]`.
+pub fn situations_of(lieu: &crate::model::Lieu) -> u16 {
+    SITUATIONS.iter().enumerate().fold(0, |bits, (i, situation)| {
+        let suited = situation.values.iter().any(|v| {
+            lieu.publics_specifiquement_adresses
+                .iter()
+                .chain(&lieu.prise_en_charge_specifique)
+                .any(|x| x == v)
+        });
+        if suited { bits | 1 << i } else { bits }
     })
 }
 

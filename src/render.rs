@@ -818,11 +818,15 @@ impl<'a> Renderer<'a> {
 
     /// `places` as lines, grouped by commune in alphabetical order.
     fn line_groups(&self, places: &[usize], reads: &mut Reads) -> Result<Vec<CommuneGroup<PlaceLine>>, Error> {
-        let mut by_commune: BTreeMap<(String, &str), Vec<usize>> = BTreeMap::new();
+        let mut by_commune: BTreeMap<(std::borrow::Cow<str>, &str), Vec<usize>> = BTreeMap::new();
         for &p in places {
             let place = &self.site.places[p];
+            let name = match self.site.commune_index(&place.commune_code) {
+                Some(i) => std::borrow::Cow::Borrowed(self.site.communes[i].sort_key.as_str()),
+                None => std::borrow::Cow::Owned(text::fold(&place.lieu.commune)),
+            };
             by_commune
-                .entry((text::fold(self.commune_name(place)), place.commune_code.as_str()))
+                .entry((name, place.commune_code.as_str()))
                 .or_default()
                 .push(p);
         }
@@ -1090,7 +1094,7 @@ impl<'a> Renderer<'a> {
         }
         reads.everything();
         let mut groups: Vec<&CommuneEntry> = site.communes.iter().filter(|c| !c.places.is_empty()).collect();
-        groups.sort_by_cached_key(|c| (text::fold(&c.nom), c.code.clone()));
+        groups.sort_by(|a, b| (&a.sort_key, &a.code).cmp(&(&b.sort_key, &b.code)));
         let groups = groups
             .into_iter()
             .map(|c| {
@@ -1434,7 +1438,7 @@ impl<'a> Renderer<'a> {
                 "orientation-territoire.html"
             }
             PageKey::OrientationResults(n, e) => {
-                use crate::orientation::{SITUATIONS, is_adapted};
+                use crate::orientation::SITUATIONS;
                 reads.list(List::EpciNeed(e, n));
                 let epci = &site.epcis[e];
                 let found = &epci.needs[n];
@@ -1457,10 +1461,10 @@ impl<'a> Renderer<'a> {
                     &found.inside
                 };
                 let mut situations = Vec::new();
-                for s in SITUATIONS.iter().filter(|s| !s.values.is_empty()) {
+                for (bit, s) in SITUATIONS.iter().enumerate().filter(|(_, s)| !s.values.is_empty()) {
                     let lignes: Vec<PlaceLine> = shown
                         .iter()
-                        .filter(|&&p| is_adapted(&site.places[p], s))
+                        .filter(|&&p| site.places[p].situations & (1 << bit) != 0)
                         .map(|&p| self.line(p, LineCommune::Shown, reads))
                         .collect::<Result<_, Error>>()?;
                     if lignes.is_empty() {
