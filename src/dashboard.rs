@@ -1225,6 +1225,19 @@ mod tests {
     use super::*;
     use crate::load::ContentFile;
     use crate::territories::Territories;
+
+    #[test]
+    fn chart_coordinates_are_written_without_a_needless_decimal_point() {
+        let json = |x: f64, y: f64| serde_json::to_string(&Point { x, y }).unwrap();
+        assert_eq!(json(340.0, 12.5), r#"{"x":340,"y":12.5}"#);
+        assert_eq!(json(0.0, -8.0), r#"{"x":0,"y":-8}"#);
+        assert_eq!(json(1e20, 0.1), r#"{"x":1e+20,"y":0.1}"#);
+        // And so in the theme's SVG, as Tera 1 printed them.
+        let mut context = tera::Context::new();
+        context.insert("p", &Point { x: 340.0, y: 242.3 });
+        let svg = tera::Tera::one_off(r#"<rect x="{{ p.x }}" width="{{ p.y }}"/>"#, &context, false).unwrap();
+        assert_eq!(svg, r#"<rect x="340" width="242.3"/>"#);
+    }
     use crate::validate;
     use std::path::{Path, PathBuf};
 

@@ -264,6 +264,26 @@ pub fn xml_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_theme_gets_the_xml_and_json_encode_filters() {
+        let sources = [
+            ("sw.js", "var V = {{ v | json_encode() | safe }};"),
+            ("plan.xml", "<loc>{{ u | xml }}</loc>"),
+            ("page.html", "<p>{{ v }}</p>"),
+        ];
+        let tera = configured_tera(sources).unwrap();
+        let mut context = tera::Context::new();
+        context.insert("v", "l'\"été\" & <b>");
+        context.insert("u", "https://exemple.fr/?a=1&b='2'");
+        let render = |name: &str| tera.render(name, &context).unwrap();
+        assert_eq!(render("sw.js"), r#"var V = "l'\"été\" & <b>";"#);
+        assert_eq!(
+            render("plan.xml"),
+            "<loc>https://exemple.fr/?a=1&amp;b=&apos;2&apos;</loc>"
+        );
+        assert_eq!(render("page.html"), "<p>l&#39;&quot;été&quot; &amp; &lt;b&gt;</p>");
+    }
     use proptest::prelude::*;
 
     /// The plain definition `escape_html` must agree with.
