@@ -140,36 +140,38 @@ impl Fragment {
 }
 
 #[derive(Serialize)]
-struct PlaceView {
-    id: String,
-    nom: String,
+/// A place's page. Borrows what the place already holds: each value is
+/// copied once, into the page's context, not twice.
+struct PlaceView<'a> {
+    id: &'a str,
+    nom: &'a str,
     url: String,
     typologie: Vec<String>,
-    adresse: String,
-    complement_adresse: Option<String>,
-    code_postal: String,
+    adresse: &'a str,
+    complement_adresse: Option<&'a str>,
+    code_postal: &'a str,
     commune: Link,
     epci: Option<Link>,
     departement: Option<Link>,
     telephone: Option<Phone>,
-    courriels: Vec<String>,
+    courriels: &'a [String],
     sites: Vec<Link>,
     services: Vec<Link>,
-    publics: Vec<String>,
-    prise_en_charge: Vec<String>,
-    frais: Vec<String>,
-    itinerance: Vec<String>,
-    modalites_acces: Vec<String>,
-    modalites_accompagnement: Vec<String>,
-    dispositifs: Vec<String>,
+    publics: &'a [String],
+    prise_en_charge: &'a [String],
+    frais: &'a [String],
+    itinerance: &'a [String],
+    modalites_acces: &'a [String],
+    modalites_accompagnement: &'a [String],
+    dispositifs: &'a [String],
     labels: Vec<String>,
-    structure_parente: Option<String>,
-    source: Option<String>,
-    fiche_acces_libre: Option<String>,
-    prise_rdv: Option<String>,
-    resume: Option<String>,
-    description_html: Option<String>,
-    horaires_texte: Option<String>,
+    structure_parente: Option<&'a str>,
+    source: Option<&'a str>,
+    fiche_acces_libre: Option<&'a str>,
+    prise_rdv: Option<&'a str>,
+    resume: Option<&'a str>,
+    description_html: Option<&'a str>,
+    horaires_texte: Option<&'a str>,
     horaires: Option<std::sync::Arc<crate::hours::WeeklyTable>>,
     /// JSON for the "open now" script, in a data attribute (escaped by the template).
     horaires_data: Option<std::sync::Arc<str>>,
@@ -924,7 +926,7 @@ impl<'a> Renderer<'a> {
         a.commune_code == b.commune_code && a.lieu.services == b.lieu.services
     }
 
-    fn place_view(&self, index: usize, reads: &mut Reads) -> Result<PlaceView, Error> {
+    fn place_view(&self, index: usize, reads: &mut Reads) -> Result<PlaceView<'a>, Error> {
         let place = &self.site.places[index];
         let lieu = &place.lieu;
         let config = &self.site.config;
@@ -968,18 +970,18 @@ impl<'a> Renderer<'a> {
         let mut labels = lieu.formations_labels.clone();
         labels.extend(lieu.autres_formations_labels.iter().cloned());
         Ok(PlaceView {
-            id: lieu.id.clone(),
-            nom: lieu.nom.clone(),
+            id: &lieu.id,
+            nom: &lieu.nom,
             url: self.url(&urls::place(&lieu.id)),
             typologie: self.typologie_labels(place),
-            adresse: lieu.adresse.clone(),
-            complement_adresse: lieu.complement_adresse.clone(),
-            code_postal: lieu.code_postal.clone(),
+            adresse: &lieu.adresse,
+            complement_adresse: lieu.complement_adresse.as_deref(),
+            code_postal: &lieu.code_postal,
             commune: commune_link,
             epci: self.epci_link(place.epci_siren.as_deref()),
             departement: self.departement_link(&place.departement),
             telephone: lieu.telephone.as_deref().map(phone),
-            courriels: lieu.courriels.clone(),
+            courriels: &lieu.courriels,
             sites: lieu
                 .site_web
                 .iter()
@@ -996,21 +998,21 @@ impl<'a> Renderer<'a> {
                     url: self.url(&urls::service(s)),
                 })
                 .collect(),
-            publics: lieu.publics_specifiquement_adresses.clone(),
-            prise_en_charge: lieu.prise_en_charge_specifique.clone(),
-            frais: lieu.frais_a_charge.clone(),
-            itinerance: lieu.itinerance.clone(),
-            modalites_acces: lieu.modalites_acces.clone(),
-            modalites_accompagnement: lieu.modalites_accompagnement.clone(),
-            dispositifs: lieu.dispositif_programmes_nationaux.clone(),
+            publics: &lieu.publics_specifiquement_adresses,
+            prise_en_charge: &lieu.prise_en_charge_specifique,
+            frais: &lieu.frais_a_charge,
+            itinerance: &lieu.itinerance,
+            modalites_acces: &lieu.modalites_acces,
+            modalites_accompagnement: &lieu.modalites_accompagnement,
+            dispositifs: &lieu.dispositif_programmes_nationaux,
             labels,
-            structure_parente: lieu.structure_parente.clone(),
-            source: lieu.source.clone(),
-            fiche_acces_libre: lieu.fiche_acces_libre.clone(),
-            prise_rdv: lieu.prise_rdv.clone(),
-            resume: lieu.presentation_resume.clone(),
-            description_html: place.description_html.clone(),
-            horaires_texte: lieu.horaires.clone(),
+            structure_parente: lieu.structure_parente.as_deref(),
+            source: lieu.source.as_deref(),
+            fiche_acces_libre: lieu.fiche_acces_libre.as_deref(),
+            prise_rdv: lieu.prise_rdv.as_deref(),
+            resume: lieu.presentation_resume.as_deref(),
+            description_html: place.description_html.as_deref(),
+            horaires_texte: lieu.horaires.as_deref(),
             horaires: place.weekly_hours.clone(),
             horaires_data: place.browser_hours_json.clone(),
             date_maj_iso: lieu.date_maj.format("%Y-%m-%d").to_string(),
@@ -1151,7 +1153,7 @@ impl<'a> Renderer<'a> {
                     .into_iter()
                     .flatten()
                     .chain([Link {
-                        label: view.nom.clone(),
+                        label: view.nom.to_string(),
                         url: view.url.clone(),
                     }])
                     .collect();
