@@ -104,9 +104,34 @@ impl Theme {
     /// [`Theme::compile`] falls back to, and what tests compare it with.
     pub fn tera_unminified(&self) -> Result<tera::Tera, Error> {
         configured_tera(self.templates.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .map_err(|e| crate::error::from_tera("thème", &e))
+            .map_err(|e| self.compile_error(&e))
+    }
+
+    /// A template error, with what to do when the theme was written for
+    /// Tera 1 (a département's copy of an older default theme): its macros
+    /// and imports no longer parse, and Tera's message alone does not say so.
+    fn compile_error(&self, e: &tera::Error) -> Error {
+        let error = crate::error::from_tera("thème", e);
+        let tera1 = self
+            .templates
+            .iter()
+            .find(|(_, source)| TERA1_TAGS.iter().any(|tag| source.contains(tag)));
+        match (error, tera1) {
+            (Error::Template { template, message }, Some((name, _))) => Error::Template {
+                template,
+                message: format!(
+                    "{message}\n  aide : {name} semble écrit pour Tera 1 (macros, import) ; annuaire utilise Tera 2 : \
+                     les macros deviennent des composants, appelés par {{{{ <nom argument={{valeur}}/> }}}} sans import \
+                     (voir la section « Thème » du README et themes/default/templates/macros.html)"
+                ),
+            },
+            (error, _) => error,
+        }
     }
 }
+
+/// Tags that Tera 2 no longer knows.
+const TERA1_TAGS: [&str; 4] = ["{% macro ", "{%- macro ", "{% import ", "{%- import "];
 
 /// Templates parsed, with the escaping and filters every theme gets.
 fn configured_tera<'t>(sources: impl IntoIterator<Item = (&'t str, &'t str)>) -> Result<tera::Tera, tera::Error> {
@@ -264,6 +289,32 @@ pub fn xml_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_theme_written_for_tera_1_is_told_how_to_move_to_tera_2() {
+        let mut theme = Theme::embedded_default();
+        theme.templates.insert(
+            "commune.html".into(),
+            "{% import \"macros.html\" as m %}{{ m::place_list(places=places) }}".into(),
+        );
+        let error = theme
+            .compile()
+            .err()
+            .expect("a Tera 1 import does not compile")
+            .to_string();
+        assert!(error.contains("commune.html semble écrit pour Tera 1"), "{error}");
+        assert!(error.contains("composants"), "{error}");
+        // Any other template error keeps Tera's message alone.
+        let mut theme = Theme::embedded_default();
+        theme.templates.insert("commune.html".into(), "{% if %}".into());
+        let error = theme
+            .compile()
+            .err()
+            .expect("an empty condition does not compile")
+            .to_string();
+        assert!(!error.contains("Tera 1"), "{error}");
+        assert!(Theme::embedded_default().compile().is_ok());
+    }
 
     #[test]
     fn every_theme_gets_the_xml_and_json_encode_filters() {
