@@ -918,7 +918,7 @@ fn commune_groups(
         })
         .collect();
     if !alone.is_empty() {
-        alone.sort_by(|&a, &b| site.communes[a].sort_key.cmp(&site.communes[b].sort_key));
+        alone.sort_by(|&a, &b| site.communes[a].alphabetical(&site.communes[b]));
         groups.push(CommuneGroup {
             epci: Link {
                 label: "Communes sans intercommunalité".into(),

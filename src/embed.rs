@@ -105,7 +105,7 @@ pub struct Builder {
 pub fn builder(site: &Site) -> Builder {
     let config = &site.config;
     let mut communes: Vec<&CommuneEntry> = site.communes.iter().collect();
-    communes.sort_by(|a, b| (&a.sort_key, &a.code).cmp(&(&b.sort_key, &b.code)));
+    communes.sort_by(|a, b| a.alphabetical(b));
     // The example: the commune with the most places, a real case.
     let example = site
         .communes

@@ -63,6 +63,14 @@ pub struct CommuneEntry {
     pub nearest: Vec<(usize, f64)>,
 }
 
+impl CommuneEntry {
+    /// The order of every list of communes: by name as people read it
+    /// (accents and case aside), then by code for namesakes.
+    pub fn alphabetical(&self, other: &CommuneEntry) -> std::cmp::Ordering {
+        (&self.sort_key, &self.code).cmp(&(&other.sort_key, &other.code))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct EpciEntry {
     pub siren: String,
@@ -218,8 +226,7 @@ pub fn enrich(
     }
     let mut epcis: Vec<EpciEntry> = epci_map.into_values().collect();
     epcis.par_iter_mut().for_each(|epci| {
-        epci.communes
-            .sort_by(|&a, &b| communes[a].sort_key.cmp(&communes[b].sort_key).then(a.cmp(&b)));
+        epci.communes.sort_by(|&a, &b| communes[a].alphabetical(&communes[b]));
         sort_by_name(&places, &mut epci.places);
         epci.centre = centre(epci.communes.iter().filter_map(|&c| communes[c].point));
         epci.needs = (0..NEEDS.len())
@@ -249,7 +256,7 @@ pub fn enrich(
         .filter_map(|code| territories.departement(code))
         .map(|d| {
             let (mut commune_list, mut place_list) = by_departement.remove(d.code.as_str()).unwrap_or_default();
-            commune_list.sort_by(|&a, &b| communes[a].sort_key.cmp(&communes[b].sort_key).then(a.cmp(&b)));
+            commune_list.sort_by(|&a, &b| communes[a].alphabetical(&communes[b]));
             let mut epci_list = epcis_by_departement.remove(d.code.as_str()).unwrap_or_default();
             epci_list.sort_by_cached_key(|&e| (text::fold(&epcis[e].nom), e));
             sort_by_name(&places, &mut place_list);

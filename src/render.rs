@@ -1096,7 +1096,7 @@ impl<'a> Renderer<'a> {
         }
         reads.everything();
         let mut groups: Vec<&CommuneEntry> = site.communes.iter().filter(|c| !c.places.is_empty()).collect();
-        groups.sort_by(|a, b| (&a.sort_key, &a.code).cmp(&(&b.sort_key, &b.code)));
+        groups.sort_by(|a, b| a.alphabetical(b));
         let groups = groups
             .into_iter()
             .map(|c| {

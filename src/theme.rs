@@ -316,6 +316,25 @@ mod tests {
         assert!(Theme::embedded_default().compile().is_ok());
     }
 
+    /// What the README's « Thème » section tells theme authors.
+    #[test]
+    fn absent_values_are_false_in_conditions_and_errors_when_shown() {
+        let sources = [
+            (
+                "conditions.html",
+                "{% if x %}x{% endif %}{% if lieu.x %}y{% endif %}|{{ z | default(value='repli') }}",
+            ),
+            ("shown.html", "{{ x }}"),
+            ("inside_absent.html", "{% if a.x %}a{% endif %}"),
+        ];
+        let tera = configured_tera(sources).unwrap();
+        let mut context = tera::Context::new();
+        context.insert("lieu", &std::collections::BTreeMap::<String, String>::new());
+        assert_eq!(tera.render("conditions.html", &context).unwrap(), "|repli");
+        assert!(tera.render("shown.html", &context).is_err());
+        assert!(tera.render("inside_absent.html", &context).is_err());
+    }
+
     #[test]
     fn every_theme_gets_the_xml_and_json_encode_filters() {
         let sources = [
