@@ -160,7 +160,11 @@ pub fn enrich(
         .into_par_iter()
         .filter_map(|p| place(p, territories, &hours_by_text, today, stale_limit, &base_path))
         .collect();
-    places.sort_by(|a, b| a.lieu.id.cmp(&b.lieu.id));
+    // Files are read in path order, so places usually come sorted already;
+    // moving 50,000 places around to find that out costs a tenth of a second.
+    if !places.is_sorted_by(|a, b| a.lieu.id <= b.lieu.id) {
+        places.par_sort_by(|a, b| a.lieu.id.cmp(&b.lieu.id));
+    }
 
     let wanted: HashSet<&str> = config.departements.iter().map(String::as_str).collect();
     let mut communes: Vec<CommuneEntry> = territories
@@ -301,10 +305,11 @@ type HoursByText =
 /// public holidays): a network's places often share the same hours, and a
 /// year of days is costly to evaluate.
 fn hours_by_text(places: &[ValidPlace], territories: &Territories, today: NaiveDate) -> HoursByText {
-    let texts: HashSet<(HolidayCalendar, &str)> = places
-        .iter()
+    let texts: Vec<(HolidayCalendar, &str)> = places
+        .par_iter()
         .filter_map(|p| Some((holiday_calendar(p, territories), p.lieu.horaires.as_deref()?)))
         .collect();
+    let texts: HashSet<(HolidayCalendar, &str)> = texts.into_iter().collect();
     let texts: Vec<(HolidayCalendar, &str)> = texts.into_iter().collect();
     let computed: Vec<_> = texts
         .par_iter()
