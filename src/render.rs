@@ -172,7 +172,7 @@ struct PlaceView<'a> {
     resume: Option<&'a str>,
     description_html: Option<&'a str>,
     horaires_texte: Option<&'a str>,
-    horaires: Option<std::sync::Arc<crate::hours::WeeklyTable>>,
+    horaires: Option<tera::Value>,
     /// JSON for the "open now" script, in a data attribute (escaped by the template).
     horaires_data: Option<std::sync::Arc<str>>,
     date_maj_iso: String,
@@ -495,6 +495,9 @@ pub struct Renderer<'a> {
     /// Computed once, on first use, by whichever thread needs it first.
     dashboard: std::sync::OnceLock<crate::dashboard::Dashboard>,
     cards: std::sync::Arc<Cards>,
+    /// Weekly tables as template values, by table: places with the same
+    /// hours share one table, converted once instead of once per place.
+    weekly_tables: std::sync::Mutex<ahash::AHashMap<usize, tera::Value>>,
     chrome: Chrome,
 }
 
@@ -638,6 +641,7 @@ impl<'a> Renderer<'a> {
             minify_pages: !preminified,
             base,
             site_context,
+            weekly_tables: Default::default(),
             typologie: schema::vocabulary("typologie")
                 .ok_or_else(|| Error::Internal("vocabulaire typologie absent".into()))?,
             dashboard: std::sync::OnceLock::new(),
@@ -774,6 +778,20 @@ impl<'a> Renderer<'a> {
             carte: self.fragment(index, Fragment::Card(heading), reads)?,
             distance: distance.map(french_km),
         })
+    }
+
+    /// `table` as a template value, converted on first use.
+    fn weekly_table(&self, table: &std::sync::Arc<crate::hours::WeeklyTable>) -> tera::Value {
+        // Keyed by address: the site, which holds the tables, outlives the
+        // renderer.
+        let key = std::sync::Arc::as_ptr(table) as usize;
+        let lock = || self.weekly_tables.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(value) = lock().get(&key) {
+            return value.clone();
+        }
+        let value = tera::Value::from_serializable(&**table);
+        lock().insert(key, value.clone());
+        value
     }
 
     /// A place's card or line, rendered on first use.
@@ -1013,7 +1031,7 @@ impl<'a> Renderer<'a> {
             resume: lieu.presentation_resume.as_deref(),
             description_html: place.description_html.as_deref(),
             horaires_texte: lieu.horaires.as_deref(),
-            horaires: place.weekly_hours.clone(),
+            horaires: place.weekly_hours.as_ref().map(|table| self.weekly_table(table)),
             horaires_data: place.browser_hours_json.clone(),
             date_maj_iso: lieu.date_maj.format("%Y-%m-%d").to_string(),
             date_maj: french_date(lieu.date_maj),
