@@ -5,6 +5,7 @@
 // for the chosen commune.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import {
   BASE,
   assertNoExternalRequest,
@@ -13,21 +14,46 @@ import {
   openPage,
 } from './helpers/common.mjs';
 
-// Another origin (another port), answered by the test itself: nothing
-// listens there. Loopback, since Chromium refuses a public page framing a
-// loopback one (Private Network Access).
-const HOST = 'http://127.0.0.1:65431/hote/';
+// The host page: another origin (another port) on loopback, served by a
+// real server of this test rather than faked with page.route(). A fulfilled
+// response has no IP address, so Chromium does not count the page as
+// loopback, and its Local Network Access checks block the frame's navigation
+// to the directory on 127.0.0.1 (ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS,
+// the frame shows chrome-error://chromewebdata/). The fake only worked when
+// the service worker that the builder page registers was already active and
+// fetched the view itself, which under load it sometimes was not yet.
+let hostBody = '';
+let hostServer;
+let HOST;
 
 let browser;
 let context;
 
 before(async () => {
+  hostServer = http.createServer((req, res) => {
+    if (new URL(req.url, 'http://127.0.0.1').pathname !== '/hote/') {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+      return res.end('Not found\n');
+    }
+    const body = `<!doctype html><html lang="fr"><title>Département</title><body><h1>Page du département</h1>${hostBody}</body></html>`;
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(body);
+  });
+  await new Promise((resolve, reject) => {
+    hostServer.once('error', reject);
+    hostServer.listen(0, '127.0.0.1', resolve);
+  });
+  HOST = `http://127.0.0.1:${hostServer.address().port}/hote/`;
+  assert.notEqual(new URL(HOST).origin, BASE.origin, 'the host page is of another origin');
   browser = await launchBrowser();
   context = await newGuardedContext(browser, { viewport: { width: 1280, height: 800 } });
 });
 
 after(async () => {
   await browser?.close();
+  // Chromium may keep connections alive: close them, or close() waits.
+  hostServer?.closeAllConnections();
+  await new Promise((resolve) => (hostServer ? hostServer.close(resolve) : resolve()));
 });
 
 /** The code blocks of the builder page, as a person copies them. */
@@ -37,11 +63,10 @@ async function builderCode(page) {
 }
 
 async function hostPage(body) {
+  hostBody = body;
   const page = await context.newPage();
-  await page.route(HOST, (route) =>
-    route.fulfill({ contentType: 'text/html; charset=utf-8', body: `<!doctype html><html lang="fr"><title>Département</title><body><h1>Page du département</h1>${body}</body></html>` }),
-  );
-  await page.goto(HOST);
+  const response = await page.goto(HOST);
+  assert.equal(response?.status(), 200, `HTTP status of the host page ${HOST}`);
   return page;
 }
 
