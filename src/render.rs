@@ -84,7 +84,9 @@ pub struct PlaceSummary {
 /// and on its neighbours' lists of nearest places), and what the list adds.
 #[derive(Serialize, Clone)]
 pub struct PlaceCard {
-    pub carte: std::sync::Arc<str>,
+    /// A safe string: shared, not copied, by every page that lists it,
+    /// and printed as it is.
+    pub carte: tera::Value,
     /// « 3,2 km », for nearest-place lists.
     pub distance: Option<String>,
 }
@@ -94,7 +96,8 @@ pub struct PlaceCard {
 /// guided path's pages of every need and situation).
 #[derive(Serialize)]
 pub struct PlaceLine {
-    pub ligne: std::sync::Arc<str>,
+    /// A safe string, like [`PlaceCard::carte`].
+    pub ligne: tera::Value,
 }
 
 /// A place named on a département's page.
@@ -514,7 +517,7 @@ const SECTIONS: [&str; 6] = ["", "lieux", "territoires", "recherche", "carte", "
 /// Each place's cards (per heading level) and lines (with or without its
 /// commune), rendered on first use. `serve` keeps them from one edit to
 /// the next, forgetting those of the places whose summary changed.
-pub struct Cards([Vec<std::sync::OnceLock<std::sync::Arc<str>>>; 4]);
+pub struct Cards([Vec<std::sync::OnceLock<tera::Value>>; 4]);
 
 /// `page` with each of `defaults` it does not set itself. The values are
 /// shared, not copied: adding them to each page's context costs less than
@@ -795,7 +798,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// A place's card or line, rendered on first use.
-    fn fragment(&self, index: usize, fragment: Fragment, reads: &mut Reads) -> Result<std::sync::Arc<str>, Error> {
+    fn fragment(&self, index: usize, fragment: Fragment, reads: &mut Reads) -> Result<tera::Value, Error> {
         reads.summary(index);
         let cache = &self.cards.0[fragment.slot()][index];
         if let Some(html) = cache.get() {
@@ -828,7 +831,8 @@ impl<'a> Renderer<'a> {
             .map_err(|e| from_tera(template, &e))?;
         // The whitespace around a fragment belongs to its list.
         let html = String::from_utf8(html).map_err(|e| Error::Internal(format!("{template} : {e}")))?;
-        let html: std::sync::Arc<str> = html.trim().into();
+        // Safe: the template escaped what it printed.
+        let html = tera::Value::safe_string(html.trim());
         Ok(cache.get_or_init(|| html).clone())
     }
 
@@ -1929,6 +1933,48 @@ mod tests {
             compared += 1;
         }
         assert!(compared > 600, "{compared} pages compared");
+    }
+
+    /// Cards and lines reach the lists as safe strings: a theme that still
+    /// marks them `| safe`, as the default theme did, gives the same pages,
+    /// and neither escapes them.
+    #[test]
+    fn cards_and_lines_print_the_same_with_or_without_safe() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (site, _) = crate::pipeline::prepare(root, None).expect("the demo builds");
+        let current = Theme::embedded_default();
+        let mut older = Theme::embedded_default();
+        let macros = older.templates.get_mut("macros.html").unwrap();
+        for value in ["p.carte", "p.ligne"] {
+            let written = format!("{{{{ {value} }}}}");
+            assert!(macros.contains(&written), "macros.html prints {value}");
+            *macros = macros.replace(&written, &format!("{{{{ {value} | safe }}}}"));
+        }
+        let renderer = |theme: &Theme| {
+            let compiled = theme.compile().unwrap();
+            Renderer::with_templates(
+                &site,
+                std::sync::Arc::new(compiled.tera),
+                compiled.preminified,
+                &RenderOptions::default(),
+            )
+            .unwrap()
+        };
+        let (a, b) = (renderer(&current), renderer(&older));
+        let (mut cards, mut lines) = (0, 0);
+        for key in a.page_keys() {
+            let page = a.render(key, &mut Reads::default()).unwrap();
+            assert_eq!(page, b.render(key, &mut Reads::default()).unwrap(), "{}", a.output_path(key));
+            let page = String::from_utf8(page).unwrap();
+            assert!(
+                !page.contains("&lt;h3") && !page.contains("&lt;a "),
+                "{}: a card or line was escaped",
+                a.output_path(key)
+            );
+            cards += page.matches("<li class=carte><h").count();
+            lines += page.matches("<ul class=liste-simple> <li><a href=").count();
+        }
+        assert!(cards > 100 && lines > 20, "{cards} cards, {lines} lists of lines");
     }
 
     /// A build renders the dashboard's pages beside the others while the
