@@ -505,10 +505,11 @@ pub struct Renderer<'a> {
 }
 
 /// The site header (per section) and footer, rendered once: they are the
-/// same on every page of a section.
+/// same on every page of a section. Safe strings, like cards: each page
+/// shares them instead of copying them.
 struct Chrome {
-    headers: Vec<(&'static str, String)>,
-    footer: String,
+    headers: Vec<(&'static str, tera::Value)>,
+    footer: tera::Value,
 }
 
 /// Every `section` a page sets (see [`Renderer::page`]).
@@ -545,8 +546,10 @@ impl Chrome {
         })
     }
 
-    fn part(tera: &tera::Tera, template: &str, context: &tera::Context) -> Result<String, Error> {
-        tera.render(template, context).map_err(|e| from_tera(template, &e))
+    fn part(tera: &tera::Tera, template: &str, context: &tera::Context) -> Result<tera::Value, Error> {
+        let html = tera.render(template, context).map_err(|e| from_tera(template, &e))?;
+        // Safe: the template escaped what it printed.
+        Ok(tera::Value::safe_string(&html))
     }
 }
 
@@ -710,10 +713,13 @@ impl<'a> Renderer<'a> {
         let mut context = with_defaults(page, &self.site_context);
         let section = context.get("section").and_then(|v| v.as_str()).unwrap_or("");
         match self.chrome.headers.iter().find(|(s, _)| *s == section) {
-            Some((_, header)) => context.insert("entete", header),
-            None => context.insert("entete", &Chrome::part(&self.tera, "entete.html", &context)?),
+            Some((_, header)) => context.insert_value("entete", header.clone()),
+            None => {
+                let header = Chrome::part(&self.tera, "entete.html", &context)?;
+                context.insert_value("entete", header);
+            }
         }
-        context.insert("pied", &self.chrome.footer);
+        context.insert_value("pied", self.chrome.footer.clone());
         // Into bytes directly: `render` would check the whole page is UTF-8
         // again, and the page is written as bytes anyway.
         let mut body = Vec::with_capacity(16 * 1024);
@@ -1935,11 +1941,11 @@ mod tests {
         assert!(compared > 600, "{compared} pages compared");
     }
 
-    /// Cards and lines reach the lists as safe strings: a theme that still
-    /// marks them `| safe`, as the default theme did, gives the same pages,
-    /// and neither escapes them.
+    /// The header, the footer, cards and lines reach the templates as safe
+    /// strings: a theme that still marks them `| safe`, as the default
+    /// theme did, gives the same pages, and neither escapes them.
     #[test]
-    fn cards_and_lines_print_the_same_with_or_without_safe() {
+    fn pieces_rendered_once_print_the_same_with_or_without_safe() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let (site, _) = crate::pipeline::prepare(root, None).expect("the demo builds");
         let current = Theme::embedded_default();
@@ -1949,6 +1955,12 @@ mod tests {
             let written = format!("{{{{ {value} }}}}");
             assert!(macros.contains(&written), "macros.html prints {value}");
             *macros = macros.replace(&written, &format!("{{{{ {value} | safe }}}}"));
+        }
+        let base = older.templates.get_mut("base.html").unwrap();
+        for value in ["entete", "pied"] {
+            let written = format!("{{{{- {value} -}}}}");
+            assert!(base.contains(&written), "base.html prints {value}");
+            *base = base.replace(&written, &format!("{{{{- {value} | safe -}}}}"));
         }
         let renderer = |theme: &Theme| {
             let compiled = theme.compile().unwrap();
@@ -1967,8 +1979,8 @@ mod tests {
             assert_eq!(page, b.render(key, &mut Reads::default()).unwrap(), "{}", a.output_path(key));
             let page = String::from_utf8(page).unwrap();
             assert!(
-                !page.contains("&lt;h3") && !page.contains("&lt;a "),
-                "{}: a card or line was escaped",
+                !page.contains("&lt;h3") && !page.contains("&lt;a ") && !page.contains("&lt;nav"),
+                "{}: a piece rendered once was escaped",
                 a.output_path(key)
             );
             cards += page.matches("<li class=carte><h").count();
