@@ -207,6 +207,37 @@ fn round5(x: f64) -> f64 {
     (x * 1e5).round() / 1e5
 }
 
+/// One place in a département's search index: an array, not an object,
+/// since the index is downloaded by phones (see `recherche.js` for the
+/// order). Written straight from the site, without building JSON values.
+#[derive(Serialize)]
+struct SearchEntry<'a>(
+    &'a str,
+    &'a str,
+    String,
+    &'a str,
+    &'a str,
+    Option<f64>,
+    Option<f64>,
+    u64,
+    u64,
+    u64,
+    u64,
+    u64,
+    u64,
+    u32,
+    String,
+    Option<&'a crate::hours::BrowserSchedule>,
+    Option<String>,
+);
+
+#[derive(Serialize)]
+struct SearchFile<'a> {
+    departement: &'a str,
+    lieux: Vec<SearchEntry<'a>>,
+    version: u32,
+}
+
 /// The search index of one département: every place of it, in id order.
 pub fn departement_file(site: &Site, d: usize) -> Result<OutputFile, Error> {
     let facets = facets();
@@ -252,12 +283,12 @@ pub fn departement_file(site: &Site, d: usize) -> Result<OutputFile, Error> {
             Some(p) => (Some(round5(p.lat)), Some(round5(p.lon))),
             None => (None, None),
         };
-        entries.push(serde_json::json!([
-            l.id,
-            l.nom,
+        entries.push(SearchEntry(
+            &l.id,
+            &l.nom,
             format!("{base}{}", urls::place(&l.id)),
-            place.commune_code,
-            l.adresse,
+            &place.commune_code,
+            &l.adresse,
             lat,
             lon,
             mask(&l.services, &facets[0].valeurs),
@@ -268,11 +299,15 @@ pub fn departement_file(site: &Site, d: usize) -> Result<OutputFile, Error> {
             mask(&labels, &facets[5].valeurs),
             flags,
             search_text(&parts),
-            place.browser_hours,
+            place.browser_hours.as_deref(),
             crate::fermeture::summary(l.fermeture_temporaire.as_ref(), site.today),
-        ]));
+        ));
     }
-    let body = serde_json::json!({ "version": FORMAT_VERSION, "departement": departement.code, "lieux": entries });
+    let body = SearchFile {
+        departement: &departement.code,
+        lieux: entries,
+        version: FORMAT_VERSION,
+    };
     Ok(OutputFile {
         path: format!("donnees/recherche/{}.json", departement.code.to_lowercase()),
         bytes: serde_json::to_vec(&body).map_err(|e| Error::Internal(e.to_string()))?,
