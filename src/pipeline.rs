@@ -559,52 +559,74 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
 
 /// [`hash_bytes`] of content given in pieces of any sizes, whose total
 /// length is known only at the end (a streamed file).
+///
+/// Every output byte is hashed (1.4 GB nationally): four independent lanes
+/// of 8-byte words, so that the processor works on four multiplications at
+/// once instead of waiting on one chain.
 struct ContentHasher {
-    hash: u64,
-    /// Bytes of a word not complete yet.
-    pending: [u8; 8],
+    lanes: [u64; LANES],
+    /// Bytes of a block not complete yet.
+    pending: [u8; BLOCK],
     pending_len: usize,
     len: u64,
 }
 
+const LANES: usize = 4;
+const BLOCK: usize = 8 * LANES;
+
 impl ContentHasher {
     fn new() -> ContentHasher {
         ContentHasher {
-            hash: 0x243f_6a88_85a3_08d3,
-            pending: [0; 8],
+            lanes: [
+                0x243f_6a88_85a3_08d3,
+                0x1319_8a2e_0370_7344,
+                0xa409_3822_299f_31d0,
+                0x082e_fa98_ec4e_6c89,
+            ],
+            pending: [0; BLOCK],
             pending_len: 0,
             len: 0,
+        }
+    }
+
+    fn block(&mut self, block: &[u8]) {
+        for (lane, word) in self.lanes.iter_mut().zip(block.chunks_exact(8)) {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(word);
+            *lane = mix(*lane, u64::from_le_bytes(bytes));
         }
     }
 
     fn update(&mut self, mut bytes: &[u8]) {
         self.len += bytes.len() as u64;
         if self.pending_len > 0 {
-            let take = (8 - self.pending_len).min(bytes.len());
+            let take = (BLOCK - self.pending_len).min(bytes.len());
             self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&bytes[..take]);
             self.pending_len += take;
             bytes = &bytes[take..];
-            if self.pending_len < 8 {
+            if self.pending_len < BLOCK {
                 return;
             }
-            self.hash = mix(self.hash, u64::from_le_bytes(self.pending));
+            let pending = self.pending;
+            self.block(&pending);
             self.pending_len = 0;
         }
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.hash = mix(self.hash, u64::from_le_bytes(word));
+        let mut blocks = bytes.chunks_exact(BLOCK);
+        for block in &mut blocks {
+            self.block(block);
         }
-        let rest = chunks.remainder();
+        let rest = blocks.remainder();
         self.pending[..rest.len()].copy_from_slice(rest);
         self.pending_len = rest.len();
     }
 
     fn finish(mut self) -> u64 {
         self.pending[self.pending_len..].fill(0);
+        let pending = self.pending;
+        self.block(&pending);
         // The length tells apart contents that differ only by trailing zeros.
-        mix(mix(self.hash, u64::from_le_bytes(self.pending)), self.len)
+        let [a, b, c, d] = self.lanes;
+        mix(mix(mix(mix(a, b), c), d), self.len)
     }
 }
 
@@ -765,9 +787,9 @@ mod tests {
     #[test]
     fn hashing_in_pieces_gives_the_hash_of_the_whole() {
         let bytes: Vec<u8> = (0..1000u32).map(|i| (i * 7 + i / 13) as u8).collect();
-        for len in [0, 1, 7, 8, 9, 63, 64, 1000] {
+        for len in [0, 1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 1000] {
             let whole = &bytes[..len];
-            for cuts in [vec![], vec![1], vec![3, 5], vec![8, 9, 10], vec![2, 2, 40, 41, 500]] {
+            for cuts in [vec![], vec![1], vec![3, 5], vec![8, 9, 10], vec![31, 33], vec![2, 2, 40, 41, 500]] {
                 let mut hasher = ContentHasher::new();
                 let mut start = 0;
                 for cut in cuts.into_iter().filter(|&c| c <= len) {
@@ -779,5 +801,12 @@ mod tests {
             }
         }
         assert_ne!(hash_bytes(b"a"), hash_bytes(b"a\0"), "the length counts");
+        // Each byte counts, whichever lane it falls in.
+        let base = hash_bytes(&bytes[..100]);
+        for i in 0..100 {
+            let mut changed = bytes[..100].to_vec();
+            changed[i] ^= 1;
+            assert_ne!(hash_bytes(&changed), base, "byte {i}");
+        }
     }
 }
