@@ -81,7 +81,9 @@ fn read_content_file(path: &Path, relative: PathBuf) -> Result<Result<ContentFil
                 MAX_FILE_BYTES / 1024
             ),
         )
-        .with_hint("raccourcissez la présentation ; une fiche tient en quelques paragraphes")));
+        .with_hint(
+            "raccourcissez la présentation ; une fiche tient en quelques paragraphes",
+        )));
     }
     // One byte more than the size, so that reading the end of the file does
     // not grow the buffer.

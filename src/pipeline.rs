@@ -789,7 +789,14 @@ mod tests {
         let bytes: Vec<u8> = (0..1000u32).map(|i| (i * 7 + i / 13) as u8).collect();
         for len in [0, 1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 1000] {
             let whole = &bytes[..len];
-            for cuts in [vec![], vec![1], vec![3, 5], vec![8, 9, 10], vec![31, 33], vec![2, 2, 40, 41, 500]] {
+            for cuts in [
+                vec![],
+                vec![1],
+                vec![3, 5],
+                vec![8, 9, 10],
+                vec![31, 33],
+                vec![2, 2, 40, 41, 500],
+            ] {
                 let mut hasher = ContentHasher::new();
                 let mut start = 0;
                 for cut in cuts.into_iter().filter(|&c| c <= len) {

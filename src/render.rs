@@ -1976,7 +1976,12 @@ mod tests {
         let (mut cards, mut lines) = (0, 0);
         for key in a.page_keys() {
             let page = a.render(key, &mut Reads::default()).unwrap();
-            assert_eq!(page, b.render(key, &mut Reads::default()).unwrap(), "{}", a.output_path(key));
+            assert_eq!(
+                page,
+                b.render(key, &mut Reads::default()).unwrap(),
+                "{}",
+                a.output_path(key)
+            );
             let page = String::from_utf8(page).unwrap();
             assert!(
                 !page.contains("&lt;h3") && !page.contains("&lt;a ") && !page.contains("&lt;nav"),
