@@ -107,7 +107,9 @@ def charge_moyenne() -> float:
 
 def repeter(nom: str, cmd: list[str], env: dict, fois: int, delai: float, sortie: Path | None,
             journaux: Path) -> dict:
-    """Meilleur de `fois` exécutions ; s'arrête à la première qui échoue."""
+    """Meilleur de `fois` exécutions ; s'arrête à la première qui échoue, et la mesure est
+    alors un échec : les essais réussis avant elle restent dans `essais`, mais ni leur temps
+    (pris sur une machine qui allait mal) ni la sortie (celle de l'essai raté) ne comptent."""
     essais = []
     for i in range(fois):
         if sortie is not None:
@@ -122,7 +124,7 @@ def repeter(nom: str, cmd: list[str], env: dict, fois: int, delai: float, sortie
         if m["code"] != 0 or m["expire"]:
             break
     bons = [e for e in essais if e["code"] == 0 and not e["expire"]]
-    if not bons:
+    if len(bons) < len(essais):
         dernier = essais[-1]
         j = journaux / f"{nom}-{len(essais)}.log"
         texte = "".join(f.read_text(encoding="utf-8", errors="replace") for f in (j, j.with_suffix(".err")))
