@@ -1225,6 +1225,8 @@ mod tests {
     use super::*;
     use crate::load::ContentFile;
     use crate::territories::Territories;
+    use crate::validate;
+    use std::path::{Path, PathBuf};
 
     #[test]
     fn chart_coordinates_are_written_without_a_needless_decimal_point() {
@@ -1238,8 +1240,6 @@ mod tests {
         let svg = tera::Tera::one_off(r#"<rect x="{{ p.x }}" width="{{ p.y }}"/>"#, &context, false).unwrap();
         assert_eq!(svg, r#"<rect x="340" width="242.3"/>"#);
     }
-    use crate::validate;
-    use std::path::{Path, PathBuf};
 
     const BELFORT: LatLon = LatLon {
         lat: 47.64691,

@@ -305,11 +305,10 @@ type HoursByText =
 /// public holidays): a network's places often share the same hours, and a
 /// year of days is costly to evaluate.
 fn hours_by_text(places: &[ValidPlace], territories: &Territories, today: NaiveDate) -> HoursByText {
-    let texts: Vec<(HolidayCalendar, &str)> = places
+    let texts: HashSet<(HolidayCalendar, &str)> = places
         .par_iter()
         .filter_map(|p| Some((holiday_calendar(p, territories), p.lieu.horaires.as_deref()?)))
         .collect();
-    let texts: HashSet<(HolidayCalendar, &str)> = texts.into_iter().collect();
     let texts: Vec<(HolidayCalendar, &str)> = texts.into_iter().collect();
     let computed: Vec<_> = texts
         .par_iter()

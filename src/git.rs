@@ -100,11 +100,7 @@ pub fn place_files_at(root: &Path, reference: &str) -> Result<Vec<RefFile>, Erro
             if bytes.len() as u64 > MAX_FILE_BYTES {
                 return RefFile::Unreadable {
                     path,
-                    problem: format!(
-                        "le fichier fait {} Kio, le maximum est {} Kio",
-                        bytes.len() / 1024,
-                        MAX_FILE_BYTES / 1024
-                    ),
+                    problem: load::too_big(bytes.len() as u64),
                 };
             }
             match String::from_utf8(bytes) {

@@ -64,6 +64,15 @@ pub fn load_site(root: &Path) -> Result<SiteSource, Error> {
     })
 }
 
+/// What is wrong with a content file of `size` bytes, above [`MAX_FILE_BYTES`].
+pub fn too_big(size: u64) -> String {
+    format!(
+        "le fichier fait {} Kio, le maximum est {} Kio",
+        size / 1024,
+        MAX_FILE_BYTES / 1024
+    )
+}
+
 /// A content file's text; a diagnostic if it is too big to be a place
 /// (before reading it all) or not UTF-8.
 fn read_content_file(path: &Path, relative: PathBuf) -> Result<Result<ContentFile, Diagnostic>, Error> {
@@ -75,11 +84,7 @@ fn read_content_file(path: &Path, relative: PathBuf) -> Result<Result<ContentFil
             &relative,
             Position::new(1, 1),
             "taille",
-            format!(
-                "le fichier fait {} Kio, le maximum est {} Kio",
-                size / 1024,
-                MAX_FILE_BYTES / 1024
-            ),
+            too_big(size),
         )
         .with_hint(
             "raccourcissez la présentation ; une fiche tient en quelques paragraphes",

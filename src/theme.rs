@@ -289,6 +289,7 @@ pub fn xml_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn a_theme_written_for_tera_1_is_told_how_to_move_to_tera_2() {
@@ -354,7 +355,6 @@ mod tests {
         );
         assert_eq!(render("page.html"), "<p>l&#39;&quot;été&quot; &amp; &lt;b&gt;</p>");
     }
-    use proptest::prelude::*;
 
     /// The plain definition `escape_html` must agree with.
     fn escape_html_by_char(input: &str) -> String {

@@ -923,7 +923,6 @@ pub fn validate_places(files: &[ContentFile], ctx: &Context<'_>) -> (Vec<ValidPl
             seen.insert(key, &place.source.path);
         }
     }
-    drop(seen);
     (places, diagnostics)
 }
 
