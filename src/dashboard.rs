@@ -205,9 +205,15 @@ pub fn programmes(site: &Site, places: &[usize]) -> BTreeMap<String, Vec<usize>>
     let mut out: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for &p in places {
         for programme in programmes_of(site, p) {
-            let list = out.entry(programme.to_string()).or_default();
-            if !list.contains(&p) {
-                list.push(p);
+            match out.get_mut(programme) {
+                // A place naming a programme twice is listed once. Only the
+                // last entry can be this place: a national programme has
+                // thousands of places, and searching them all was quadratic.
+                Some(list) if list.last() == Some(&p) => {}
+                Some(list) => list.push(p),
+                None => {
+                    out.insert(programme.to_string(), vec![p]);
+                }
             }
         }
     }
@@ -1118,8 +1124,10 @@ pub fn csv_files(site: &Site, cov: &Coverage) -> Result<Vec<OutputFile>, Error> 
         communes.push(row);
     }
 
-    let all_programmes: Vec<String> = programmes(site, &(0..site.places.len()).collect::<Vec<_>>())
-        .into_keys()
+    let all_programmes: Vec<&str> = (0..site.places.len())
+        .flat_map(|p| programmes_of(site, p))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
         .collect();
     let mut epcis = vec![
         ["code_epci", "epci", "nb_communes", "population", "nb_lieux"]
@@ -1165,7 +1173,7 @@ pub fn csv_files(site: &Site, cov: &Coverage) -> Result<Vec<OutputFile>, Error> 
         row.extend(
             all_programmes
                 .iter()
-                .map(|p| by_programme.get(p).map(Vec::len).unwrap_or(0).to_string()),
+                .map(|p| by_programme.get(*p).map(Vec::len).unwrap_or(0).to_string()),
         );
         epcis.push(row);
     }
