@@ -87,7 +87,18 @@ pub struct Territories {
     epci_index: HashMap<String, usize>,
     departement_index: HashMap<String, usize>,
     outlines: HashMap<String, Rings>,
+    /// Per département, the bounding box of its communes' points: what
+    /// stands in for a missing outline. Computed on first need, in one pass
+    /// over the communes instead of one pass per place.
+    point_bounds: OnceLock<HashMap<String, Bounds>>,
 }
+
+/// How much wider than its communes' points a département without an
+/// outline is taken to be.
+const POINTS_BOX_MARGIN_KM: f64 = 15.0;
+
+/// Latitudes then longitudes, each as (least, greatest).
+type Bounds = ((f64, f64), (f64, f64));
 
 impl Territories {
     /// The embedded reference, parsed once.
@@ -137,6 +148,7 @@ impl Territories {
             epci_index,
             departement_index,
             outlines: parse_outlines(outlines)?,
+            point_bounds: OnceLock::new(),
         })
     }
 
@@ -185,22 +197,36 @@ impl Territories {
             let near = rings.iter().any(|r| distance_to_ring_km(r, point) <= tolerance_km);
             return Some(near);
         }
-        let points: Vec<LatLon> = self.communes_of(departement).filter_map(|c| c.point).collect();
-        if points.is_empty() {
-            return None;
-        }
-        let margin = tolerance_km / 111.0;
-        let (min_lat, max_lat, min_lon, max_lon) = points
-            .iter()
-            .fold((f64::MAX, f64::MIN, f64::MAX, f64::MIN), |(a, b, c, d), p| {
-                (a.min(p.lat), b.max(p.lat), c.min(p.lon), d.max(p.lon))
-            });
+        let ((min_lat, max_lat), (min_lon, max_lon)) = *self.point_bounds().get(departement)?;
+        // A commune's point is inside it, not on the coast or the border:
+        // the box of the points is smaller than the territory by up to a
+        // commune's width (Saint-Denis de La Réunion's port lies 5 km north
+        // of the northernmost point). The check is there to catch swapped or
+        // mistyped coordinates, hundreds of kilometres off.
+        let margin = (tolerance_km + POINTS_BOX_MARGIN_KM) / 111.0;
         Some(
             point.lat >= min_lat - margin
                 && point.lat <= max_lat + margin
                 && point.lon >= min_lon - margin * 1.5
                 && point.lon <= max_lon + margin * 1.5,
         )
+    }
+
+    fn point_bounds(&self) -> &HashMap<String, Bounds> {
+        self.point_bounds.get_or_init(|| {
+            let mut bounds: HashMap<String, Bounds> = HashMap::new();
+            for c in self.communes.iter().filter(|c| !is_arrondissement(&c.code_insee)) {
+                let Some(p) = c.point else { continue };
+                let ((lat0, lat1), (lon0, lon1)) = bounds
+                    .entry(c.departement.clone())
+                    .or_insert(((p.lat, p.lat), (p.lon, p.lon)));
+                *lat0 = lat0.min(p.lat);
+                *lat1 = lat1.max(p.lat);
+                *lon0 = lon0.min(p.lon);
+                *lon1 = lon1.max(p.lon);
+            }
+            bounds
+        })
     }
 
     /// Outline rings of a département, as (lon, lat).
@@ -507,6 +533,22 @@ mod tests {
         assert_eq!(t.contains_point("64", pau, 2.0), Some(true));
         assert_eq!(t.contains_point("64", bordeaux, 2.0), Some(false));
         assert_eq!(t.contains_point("33", bordeaux, 2.0), Some(true));
+        // Overseas départements have no outline: the box of their
+        // communes' points stands in for it.
+        let entre_deux = LatLon {
+            lat: -21.2042,
+            lon: 55.4924,
+        };
+        assert!(t.outline("974").is_none());
+        assert_eq!(t.contains_point("974", entre_deux, 2.0), Some(true));
+        let saint_denis_port = LatLon {
+            lat: -20.8617,
+            lon: 55.4450,
+        };
+        assert_eq!(t.contains_point("974", saint_denis_port, 2.0), Some(true));
+        assert_eq!(t.contains_point("974", pau, 2.0), Some(false));
+        assert_eq!(t.contains_point("976", entre_deux, 2.0), Some(false), "Mayotte");
+        assert_eq!(t.contains_point("00", pau, 2.0), None, "unknown département");
     }
 
     #[test]
