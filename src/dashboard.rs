@@ -1284,6 +1284,7 @@ mod tests {
             departements: &config.departements,
             today: today(),
             stale_months: config.fraicheur_mois,
+            descriptions_under: None,
         };
         let valid = places
             .iter()

@@ -619,6 +619,7 @@ mod tests {
             departements: &departements,
             today,
             stale_months: 12,
+            descriptions_under: None,
         };
         snapshot(file, &ctx)
     }

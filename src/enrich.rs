@@ -499,11 +499,16 @@ fn place(
         .latitude
         .zip(p.lieu.longitude)
         .map(|(lat, lon)| LatLon { lat, lon });
-    let description_html = p
-        .lieu
-        .presentation_detail
-        .as_deref()
-        .map(|md| crate::markdown::render(md, 3, base_path));
+    // Rendered during validation in a build; not for places read otherwise
+    // (imports, `serve`'s checks).
+    let description_html = match p.description_html {
+        Some(html) => Some(html),
+        None => p
+            .lieu
+            .presentation_detail
+            .as_deref()
+            .map(|md| crate::markdown::render(md, crate::markdown::DESCRIPTION_HEADING, base_path)),
+    };
     let hours = p.lieu.horaires.as_deref().and_then(|h| {
         let calendar = HolidayCalendar::of_departement(&commune.departement);
         let (table, schedule, json) = hours_by_text.get(&calendar)?.get(h).cloned().flatten()?;

@@ -184,6 +184,7 @@ pub fn diff_with_working_tree(root: &Path, reference: &str, today: chrono::Naive
         departements: &source.config.departements,
         today,
         stale_months: source.config.fraicheur_mois,
+        descriptions_under: None,
     };
     let before: Vec<Snapshot> = place_files_at(root, reference)?
         .iter()

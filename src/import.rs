@@ -567,6 +567,7 @@ pub fn import(options: &ImportOptions, site_departements: &[String]) -> Result<I
         departements: &departements,
         today: options.today,
         stale_months: 12,
+        descriptions_under: None,
     };
     let mut report = ImportReport {
         format: Some(format),

@@ -282,11 +282,13 @@ impl LiveSite {
 
     fn apply_edits(&mut self, edits: Vec<(usize, ContentFile)>) -> Result<(Outcome, Vec<Diagnostic>), Error> {
         let territories = Territories::embedded();
+        let base_path = self.site.config.base_path();
         let ctx = Context {
             territories,
             departements: &self.site.config.departements,
             today: self.site.today,
             stale_months: self.site.config.fraicheur_mois,
+            descriptions_under: Some(&base_path),
         };
         let validation_started = std::time::Instant::now();
         // Validate every edited file before touching anything.

@@ -24,79 +24,155 @@ fn options() -> Options {
 /// (`/donnees/lieux.csv`) are rewritten under `base_path`, so that they work
 /// when the site is published in a sub-folder.
 pub fn render(markdown: &str, heading_base: u8, base_path: &str) -> String {
-    let shift = heading_base.saturating_sub(1);
-    // Links can nest (a link inside an image inside a link): whether each
-    // open link was kept decides whether its end is written.
-    let mut kept_links: Vec<bool> = Vec::new();
-    let parser = Parser::new_ext(markdown, options()).filter_map(|event| match event {
-        Event::Start(Tag::Heading { level, .. }) => Some(Event::Start(Tag::Heading {
-            level: shift_heading(level, shift),
-            id: None,
-            classes: Vec::new(),
-            attrs: Vec::new(),
-        })),
-        Event::End(TagEnd::Heading(level)) => Some(Event::End(TagEnd::Heading(shift_heading(level, shift)))),
-        Event::Start(Tag::Link {
-            link_type,
-            mut dest_url,
-            ..
-        }) => {
-            if link_type == pulldown_cmark::LinkType::Email {
-                dest_url = format!("mailto:{dest_url}").into();
-            }
-            let kept = is_allowed_link(&dest_url);
-            kept_links.push(kept);
-            kept.then(|| Event::InlineHtml(link_start(&dest_url, base_path).into()))
+    let mut sanitizer = Sanitizer::new(heading_base, base_path);
+    to_html(
+        markdown.len(),
+        Parser::new_ext(markdown, options()).filter_map(|event| sanitizer.keep(event)),
+    )
+}
+
+/// The heading level of a place description's `#`: the description sits
+/// under the `h2` sections of the place's page.
+pub const DESCRIPTION_HEADING: u8 = 3;
+
+/// How a body is rendered: see [`render`].
+#[derive(Debug, Clone, Copy)]
+pub struct Rendering<'a> {
+    pub heading_base: u8,
+    pub base_path: &'a str,
+}
+
+/// [`lint`] and, with `rendering`, [`render`] in the same parse: a
+/// national build reads 50,000 descriptions, and parsing each twice cost
+/// more than writing its HTML.
+///
+/// `part` is the range of `body` that is linted and rendered (a place's
+/// description is its body trimmed); positions are counted in `body`, which
+/// starts at line `first_line` of `file`. No HTML when an error stopped the
+/// reading.
+pub fn lint_and_render(
+    body: &str,
+    part: std::ops::Range<usize>,
+    first_line: u32,
+    file: &Path,
+    rendering: Option<Rendering<'_>>,
+) -> (Vec<Diagnostic>, Option<String>) {
+    let markdown = &body[part.clone()];
+    let mut linter = Linter::new(body, part.start, first_line, file);
+    let events = Parser::new_ext(markdown, options())
+        .into_offset_iter()
+        .map_while(|(event, range)| linter.observe(&event, range).then_some(event));
+    let html = match rendering {
+        Some(r) => {
+            let mut sanitizer = Sanitizer::new(r.heading_base, r.base_path);
+            let html = to_html(markdown.len(), events.filter_map(|event| sanitizer.keep(event)));
+            (!linter.stopped).then_some(html)
         }
-        Event::End(TagEnd::Link) => kept_links.pop().unwrap_or(false).then_some(Event::End(TagEnd::Link)),
-        // A code block's language would become a class, a list's first
-        // number a `start` attribute, a table's alignments `style`
-        // attributes: none is on the allow-list.
-        Event::Start(Tag::CodeBlock(_)) => Some(Event::Start(Tag::CodeBlock(CodeBlockKind::Indented))),
-        Event::Start(Tag::List(Some(_))) => Some(Event::Start(Tag::List(Some(1)))),
-        Event::Start(Tag::Table(alignments)) => Some(Event::Start(Tag::Table(
-            alignments.iter().map(|_| pulldown_cmark::Alignment::None).collect(),
-        ))),
-        Event::Start(Tag::BlockQuote(_)) => Some(Event::Start(Tag::BlockQuote(None))),
-        Event::Start(
-            Tag::Paragraph
-            | Tag::List(None)
-            | Tag::Item
-            | Tag::Emphasis
-            | Tag::Strong
-            | Tag::Strikethrough
-            | Tag::TableHead
-            | Tag::TableRow
-            | Tag::TableCell,
-        ) => Some(event),
-        Event::End(
-            TagEnd::Paragraph
-            | TagEnd::BlockQuote(_)
-            | TagEnd::CodeBlock
-            | TagEnd::List(_)
-            | TagEnd::Item
-            | TagEnd::Emphasis
-            | TagEnd::Strong
-            | TagEnd::Strikethrough
-            | TagEnd::Table
-            | TagEnd::TableHead
-            | TagEnd::TableRow
-            | TagEnd::TableCell,
-        ) => Some(event),
-        // Text is escaped by pulldown-cmark.
-        Event::Text(_) | Event::Code(_) | Event::SoftBreak | Event::HardBreak | Event::Rule => Some(event),
-        // Everything else is dropped, whatever a later option may produce:
-        // raw HTML; images (remote images would leak readers' addresses and
-        // weigh on their data plan), whose description stays as text; and
-        // anything not enabled today (footnotes, task lists, maths,
-        // metadata, definition lists…), which could carry ids or classes.
-        _ => None,
-    });
-    let mut html = String::with_capacity(markdown.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, parser);
+        None => {
+            events.for_each(drop);
+            None
+        }
+    };
+    (linter.out, html)
+}
+
+fn to_html<'a>(source_len: usize, events: impl Iterator<Item = Event<'a>>) -> String {
+    let mut html = String::with_capacity(source_len * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events);
     // Every place keeps its description until the end of the build.
     html.shrink_to_fit();
     html
+}
+
+/// Decides what of each event reaches the page.
+struct Sanitizer<'a> {
+    shift: u8,
+    base_path: &'a str,
+    /// Links can nest (a link inside an image inside a link): whether each
+    /// open link was kept decides whether its end is written.
+    kept_links: Vec<bool>,
+}
+
+impl<'a> Sanitizer<'a> {
+    fn new(heading_base: u8, base_path: &'a str) -> Sanitizer<'a> {
+        Sanitizer {
+            shift: heading_base.saturating_sub(1),
+            base_path,
+            kept_links: Vec::new(),
+        }
+    }
+
+    fn keep<'e>(&mut self, event: Event<'e>) -> Option<Event<'e>> {
+        let shift = self.shift;
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => Some(Event::Start(Tag::Heading {
+                level: shift_heading(level, shift),
+                id: None,
+                classes: Vec::new(),
+                attrs: Vec::new(),
+            })),
+            Event::End(TagEnd::Heading(level)) => Some(Event::End(TagEnd::Heading(shift_heading(level, shift)))),
+            Event::Start(Tag::Link {
+                link_type,
+                mut dest_url,
+                ..
+            }) => {
+                if link_type == pulldown_cmark::LinkType::Email {
+                    dest_url = format!("mailto:{dest_url}").into();
+                }
+                let kept = is_allowed_link(&dest_url);
+                self.kept_links.push(kept);
+                kept.then(|| Event::InlineHtml(link_start(&dest_url, self.base_path).into()))
+            }
+            Event::End(TagEnd::Link) => self
+                .kept_links
+                .pop()
+                .unwrap_or(false)
+                .then_some(Event::End(TagEnd::Link)),
+            // A code block's language would become a class, a list's first
+            // number a `start` attribute, a table's alignments `style`
+            // attributes: none is on the allow-list.
+            Event::Start(Tag::CodeBlock(_)) => Some(Event::Start(Tag::CodeBlock(CodeBlockKind::Indented))),
+            Event::Start(Tag::List(Some(_))) => Some(Event::Start(Tag::List(Some(1)))),
+            Event::Start(Tag::Table(alignments)) => Some(Event::Start(Tag::Table(
+                alignments.iter().map(|_| pulldown_cmark::Alignment::None).collect(),
+            ))),
+            Event::Start(Tag::BlockQuote(_)) => Some(Event::Start(Tag::BlockQuote(None))),
+            Event::Start(
+                Tag::Paragraph
+                | Tag::List(None)
+                | Tag::Item
+                | Tag::Emphasis
+                | Tag::Strong
+                | Tag::Strikethrough
+                | Tag::TableHead
+                | Tag::TableRow
+                | Tag::TableCell,
+            ) => Some(event),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::BlockQuote(_)
+                | TagEnd::CodeBlock
+                | TagEnd::List(_)
+                | TagEnd::Item
+                | TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Table
+                | TagEnd::TableHead
+                | TagEnd::TableRow
+                | TagEnd::TableCell,
+            ) => Some(event),
+            // Text is escaped by pulldown-cmark.
+            Event::Text(_) | Event::Code(_) | Event::SoftBreak | Event::HardBreak | Event::Rule => Some(event),
+            // Everything else is dropped, whatever a later option may produce:
+            // raw HTML; images (remote images would leak readers' addresses and
+            // weigh on their data plan), whose description stays as text; and
+            // anything not enabled today (footnotes, task lists, maths,
+            // metadata, definition lists…), which could carry ids or classes.
+            _ => None,
+        }
+    }
 }
 
 /// The opening tag of a link already known to be allowed: pulldown-cmark
@@ -136,7 +212,6 @@ pub fn is_allowed_link(url: &str) -> bool {
     }
 }
 
-/// Warnings about Markdown the renderer will drop, with their line.
 /// Deepest nesting of blocks and inline spans accepted. Real presentations
 /// use two or three levels; deep nesting only serves to make the sanitizer
 /// (whose cost grows with the square of the depth) slow.
@@ -144,50 +219,79 @@ pub const MAX_DEPTH: usize = 16;
 /// Most list items in one presentation.
 pub const MAX_LIST_ITEMS: usize = 500;
 
+/// Warnings about Markdown the renderer will drop, and errors about
+/// Markdown too deep or too long to read, with their position.
 pub fn lint(markdown: &str, first_line: u32, file: &Path) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    let mut reported_lines = HashSet::new();
-    let mut depth = 0usize;
-    let mut items = 0usize;
-    let position = |offset: usize| {
-        let before = &markdown[..offset];
-        let line = first_line + before.matches('\n').count() as u32;
+    lint_and_render(markdown, 0..markdown.len(), first_line, file, None).0
+}
+
+/// Reads the events of a body one by one (see [`lint`]).
+struct Linter<'a> {
+    body: &'a str,
+    /// Where the parsed text starts in `body`.
+    offset: usize,
+    first_line: u32,
+    file: &'a Path,
+    out: Vec<Diagnostic>,
+    reported_lines: HashSet<(u32, &'static str)>,
+    depth: usize,
+    items: usize,
+    /// An error ended the reading: the rest is not looked at.
+    stopped: bool,
+}
+
+impl<'a> Linter<'a> {
+    fn new(body: &'a str, offset: usize, first_line: u32, file: &'a Path) -> Linter<'a> {
+        Linter {
+            body,
+            offset,
+            first_line,
+            file,
+            out: Vec::new(),
+            reported_lines: HashSet::new(),
+            depth: 0,
+            items: 0,
+            stopped: false,
+        }
+    }
+
+    fn position(&self, offset: usize) -> Position {
+        let before = &self.body[..self.offset + offset];
+        let line = self.first_line + before.matches('\n').count() as u32;
         let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) as u32 + 1;
         Position::new(line, column)
-    };
-    for (event, range) in Parser::new_ext(markdown, options()).into_offset_iter() {
-        match &event {
+    }
+
+    /// Looks at one event; false once an error ends the reading.
+    fn observe(&mut self, event: &Event<'_>, range: std::ops::Range<usize>) -> bool {
+        match event {
             Event::Start(tag) => {
-                depth += 1;
+                self.depth += 1;
                 if matches!(tag, Tag::Item) {
-                    items += 1;
+                    self.items += 1;
                 }
-                if depth > MAX_DEPTH {
-                    out.push(
-                        Diagnostic::error(
-                            file,
-                            position(range.start),
-                            "imbrication",
-                            format!("la présentation est imbriquée sur plus de {MAX_DEPTH} niveaux"),
-                        )
-                        .with_hint("simplifiez la mise en forme : des paragraphes et des listes simples suffisent"),
-                    );
-                    return out;
+                if self.depth > MAX_DEPTH {
+                    let error = Diagnostic::error(
+                        self.file,
+                        self.position(range.start),
+                        "imbrication",
+                        format!("la présentation est imbriquée sur plus de {MAX_DEPTH} niveaux"),
+                    )
+                    .with_hint("simplifiez la mise en forme : des paragraphes et des listes simples suffisent");
+                    return self.stop(error);
                 }
-                if items > MAX_LIST_ITEMS {
-                    out.push(
-                        Diagnostic::error(
-                            file,
-                            position(range.start),
-                            "liste",
-                            format!("la présentation compte plus de {MAX_LIST_ITEMS} éléments de liste"),
-                        )
-                        .with_hint("gardez l'essentiel ; les détails peuvent aller sur le site du lieu"),
-                    );
-                    return out;
+                if self.items > MAX_LIST_ITEMS {
+                    let error = Diagnostic::error(
+                        self.file,
+                        self.position(range.start),
+                        "liste",
+                        format!("la présentation compte plus de {MAX_LIST_ITEMS} éléments de liste"),
+                    )
+                    .with_hint("gardez l'essentiel ; les détails peuvent aller sur le site du lieu");
+                    return self.stop(error);
                 }
             }
-            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::End(_) => self.depth = self.depth.saturating_sub(1),
             _ => {}
         }
         let (code, message, hint) = match event {
@@ -196,7 +300,7 @@ pub fn lint(markdown: &str, first_line: u32, file: &Path) -> Vec<Diagnostic> {
                 "le HTML n'est pas permis dans la présentation : il sera retiré",
                 "utilisez la mise en forme Markdown : **gras**, *italique*, listes avec « - », liens [texte](https://…)",
             ),
-            Event::Start(Tag::Link { ref dest_url, .. }) if !is_allowed_link(dest_url) => (
+            Event::Start(Tag::Link { dest_url, .. }) if !is_allowed_link(dest_url) => (
                 "lien",
                 "ce lien sera retiré : seules les adresses https://, mailto:, tel: et les pages du site sont permises",
                 "écrivez l'adresse complète en https://, par exemple [notre site](https://www.exemple.fr/)",
@@ -206,14 +310,21 @@ pub fn lint(markdown: &str, first_line: u32, file: &Path) -> Vec<Diagnostic> {
                 "les images ne sont pas affichées dans la présentation",
                 "décrivez en texte ce que montrait l'image",
             ),
-            _ => continue,
+            _ => return true,
         };
-        let at = position(range.start);
-        if reported_lines.insert((at.line, code)) {
-            out.push(Diagnostic::warning(file, at, code, message).with_hint(hint));
+        let at = self.position(range.start);
+        if self.reported_lines.insert((at.line, code)) {
+            self.out
+                .push(Diagnostic::warning(self.file, at, code, message).with_hint(hint));
         }
+        true
     }
-    out
+
+    fn stop(&mut self, error: Diagnostic) -> bool {
+        self.out.push(error);
+        self.stopped = true;
+        false
+    }
 }
 
 #[cfg(test)]
@@ -436,6 +547,50 @@ mod tests {
         ] {
             assert!(!is_allowed_link(bad), "{bad}");
         }
+    }
+
+    /// One parse must give what the two separate passes give.
+    #[test]
+    fn linting_and_rendering_together_is_linting_then_rendering() {
+        let file = Path::new("f.md");
+        let rendering = Rendering {
+            heading_base: 3,
+            base_path: "/sous-dossier/",
+        };
+        for text in corpus() {
+            let (warnings, html) = lint_and_render(&text, 0..text.len(), 4, file, Some(rendering));
+            assert_eq!(warnings, lint(&text, 4, file), "{text}");
+            let stopped = warnings.iter().any(Diagnostic::is_error);
+            let expected = (!stopped).then(|| render(&text, 3, "/sous-dossier/"));
+            assert_eq!(html, expected, "{text}");
+            assert_eq!(lint_and_render(&text, 0..text.len(), 4, file, None), (warnings, None));
+        }
+    }
+
+    #[test]
+    fn a_part_of_a_body_is_read_with_positions_in_the_body() {
+        let body = "\n\n  Bonjour <b>x</b>\n\n<div>y</div>\n\n";
+        let part = body.find('B').unwrap()..body.rfind('>').unwrap() + 1;
+        let rendering = Rendering {
+            heading_base: 3,
+            base_path: "/",
+        };
+        let (warnings, html) = lint_and_render(body, part.clone(), 10, Path::new("f.md"), Some(rendering));
+        let at: Vec<Position> = warnings.iter().map(|w| w.position).collect();
+        assert_eq!(at, [Position::new(12, 11), Position::new(14, 1)]);
+        assert_eq!(html.unwrap(), render(&body[part], 3, "/"));
+    }
+
+    #[test]
+    fn no_html_when_an_error_stops_the_reading() {
+        let deep = format!("{}texte\n", "> ".repeat(50));
+        let rendering = Rendering {
+            heading_base: 3,
+            base_path: "/",
+        };
+        let (errors, html) = lint_and_render(&deep, 0..deep.len(), 1, Path::new("f.md"), Some(rendering));
+        assert_eq!(errors[0].code, "imbrication");
+        assert_eq!(html, None);
     }
 
     #[test]

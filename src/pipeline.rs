@@ -60,7 +60,7 @@ pub fn prepare(root: &Path, base_url: Option<&str>) -> Result<(Site, Vec<Diagnos
 
 /// [`prepare`] on files already read.
 pub fn prepare_source(source: SiteSource, base_url: Option<&str>) -> Result<(Site, Vec<Diagnostic>), Error> {
-    let validated = validate_source(source, base_url)?;
+    let validated = validate_source(source, base_url, true)?;
     let site = timed("enrichissement", || {
         enrich::enrich(
             validated.config,
@@ -129,7 +129,10 @@ pub struct Validated {
 }
 
 /// Validates the files read; every error, or the valid content.
-fn validate_source(source: SiteSource, base_url: Option<&str>) -> Result<Validated, Error> {
+///
+/// With `descriptions`, the places' descriptions are rendered as they are
+/// checked (a build needs them, `check` does not).
+fn validate_source(source: SiteSource, base_url: Option<&str>, descriptions: bool) -> Result<Validated, Error> {
     let SiteSource {
         config,
         places,
@@ -143,11 +146,13 @@ fn validate_source(source: SiteSource, base_url: Option<&str>) -> Result<Validat
     }
     let territories = timed("territoires", Territories::embedded);
     let today = today();
+    let base_path = config.base_path();
     let ctx = Context {
         territories,
         departements: &config.departements,
         today,
         stale_months: config.fraicheur_mois,
+        descriptions_under: descriptions.then_some(base_path.as_str()),
     };
     let (valid_places, place_problems) = timed("validation", || validate::validate_places(&places, &ctx));
     problems.extend(place_problems);
@@ -656,7 +661,7 @@ fn site_static_files(root: &Path) -> Result<Vec<OutputFile>, Error> {
 /// compiles the theme's templates; renders nothing (a build does), so that
 /// a partner's check answers at once.
 pub fn check(root: &Path) -> Result<Report, Error> {
-    let (validated, _, _) = with_theme_beside(root, |source| validate_source(source, None))?;
+    let (validated, _, _) = with_theme_beside(root, |source| validate_source(source, None, false))?;
     Ok(Report {
         diagnostics: validated.warnings,
         places: validated.places.len(),
@@ -760,6 +765,7 @@ pub fn place_page_from_bytes(bytes: &[u8]) -> Result<String, Vec<Diagnostic>> {
         departements: &config.departements,
         today,
         stale_months: 12,
+        descriptions_under: None,
     };
     let file = load::ContentFile { path, text };
     let (place, diagnostics) = validate::validate_place_file(&file, &ctx);

@@ -30,6 +30,9 @@ pub struct Context<'a> {
     /// stale listings are judged against it.
     pub today: NaiveDate,
     pub stale_months: u32,
+    /// The site's base path, when descriptions are wanted as HTML too (a
+    /// build, not `check`): rendered in the same parse as their checks.
+    pub descriptions_under: Option<&'a str>,
 }
 
 /// A field as read from a source (front matter or an imported row).
@@ -852,6 +855,8 @@ fn check_dates(v: &mut Validator<'_>, values: &HashMap<&'static str, FieldValue>
 pub struct ValidPlace {
     pub lieu: Lieu,
     pub source: SourceFile,
+    /// `presentation_detail` as HTML, if the context asked for it.
+    pub description_html: Option<String>,
 }
 
 /// Splits, parses and validates one place file.
@@ -877,13 +882,30 @@ pub fn validate_place_file(file: &ContentFile, ctx: &Context<'_>) -> (Option<Val
         body: Some(split.body.to_string()),
     };
     let (lieu, mut diagnostics) = validate_place(&inputs, origin, ctx);
-    diagnostics.extend(crate::markdown::lint(split.body, split.body_first_line, &file.path));
+    // The description is the body trimmed (see `validate_place`): that is
+    // what is checked and rendered, positions counted in the file.
+    let description = split.body.trim();
+    let start = split.body.len() - split.body.trim_start().len();
+    let (problems, description_html) = crate::markdown::lint_and_render(
+        split.body,
+        start..start + description.len(),
+        split.body_first_line,
+        &file.path,
+        ctx.descriptions_under
+            .filter(|_| lieu.is_some() && !description.is_empty())
+            .map(|base_path| crate::markdown::Rendering {
+                heading_base: crate::markdown::DESCRIPTION_HEADING,
+                base_path,
+            }),
+    );
+    diagnostics.extend(problems);
     let place = lieu.map(|lieu| ValidPlace {
         lieu,
         source: SourceFile {
             path: file.path.clone(),
             body_first_line: split.body_first_line,
         },
+        description_html,
     });
     (place, diagnostics)
 }
@@ -1081,6 +1103,7 @@ mod tests {
             departements: &departements,
             today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
             stale_months: 12,
+            descriptions_under: None,
         };
         let origin = Origin {
             file: Path::new("lieux/x.md"),
@@ -1089,6 +1112,39 @@ mod tests {
             body: None,
         };
         validate_place(&inputs, origin, &ctx)
+    }
+
+    /// A build gets each description's HTML from validation, rendered from
+    /// the same text as `presentation_detail`; `check` gets none.
+    #[test]
+    fn a_build_gets_the_description_rendered_with_its_checks() {
+        let text = format!("---\n{VALID}---\n\n    Indentée : *texte* <b>x</b>\n\n[lien](/lieux/y/)\n\n");
+        let file = ContentFile {
+            path: "lieux/mediatheque-pau.md".into(),
+            text,
+        };
+        let departements = vec!["64".to_string()];
+        let ctx = |descriptions_under| Context {
+            territories: Territories::embedded(),
+            departements: &departements,
+            today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+            stale_months: 12,
+            descriptions_under,
+        };
+        let (built, warnings) = validate_place_file(&file, &ctx(Some("/annuaire/")));
+        let (checked, check_warnings) = validate_place_file(&file, &ctx(None));
+        assert_eq!(warnings, check_warnings);
+        // The text is read as it is shown, trimmed: a paragraph, not an
+        // indented code block. Positions are the file's.
+        let html: Vec<Position> = warnings.iter().filter(|w| w.code == "html").map(|w| w.position).collect();
+        assert_eq!(html, [Position::new(19, 24)], "{warnings:#?}");
+        let built = built.unwrap();
+        let detail = built.lieu.presentation_detail.as_deref().unwrap();
+        assert!(detail.starts_with("Indentée"));
+        let rendered = crate::markdown::render(detail, crate::markdown::DESCRIPTION_HEADING, "/annuaire/");
+        assert_eq!(built.description_html.as_deref(), Some(rendered.as_str()));
+        assert!(rendered.contains("href=\"/annuaire/lieux/y/\""), "{rendered}");
+        assert_eq!(checked.unwrap().description_html, None);
     }
 
     #[test]
@@ -1210,6 +1266,7 @@ mod tests {
             departements: &departements,
             today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
             stale_months: 12,
+            descriptions_under: None,
         };
         let text = format!("---\n{}---\n", VALID.replace("id: mediatheque-pau\n", ""));
         let files = [
@@ -1315,6 +1372,7 @@ mod tests_support {
                 departements: &[],
                 today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
                 stale_months: 12,
+                descriptions_under: None,
             },
             file: Path::new("f.md"),
             diagnostics: Vec::new(),
