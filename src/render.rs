@@ -7,7 +7,7 @@
 //! own from its [`PageKey`], so pages render in parallel, and `serve`
 //! re-renders only those whose [`Reads`] an edit touched.
 
-use crate::enrich::{CommuneEntry, Place, Site};
+use crate::enrich::{Place, Site};
 use crate::error::{Error, from_tera};
 use crate::schema;
 use crate::text;
@@ -34,6 +34,38 @@ pub struct RenderOptions {
 pub struct Link {
     pub label: String,
     pub url: String,
+}
+
+/// A [`Link`] already made a template value. A territory's link is on
+/// thousands of pages (breadcrumbs, a place's commune): made once, each
+/// page shares it instead of building and copying its own.
+#[derive(Clone)]
+struct SharedLink(tera::Value);
+
+impl From<Link> for SharedLink {
+    fn from(link: Link) -> SharedLink {
+        SharedLink(tera::Value::from_serializable(&link))
+    }
+}
+
+impl Serialize for SharedLink {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Into a template value, this is a copy of the handle, not of the link.
+        self.0.serialize(serializer)
+    }
+}
+
+/// Links made on first use, one per territory or service.
+struct SharedLinks {
+    communes: Vec<std::sync::OnceLock<SharedLink>>,
+    epcis: Vec<std::sync::OnceLock<SharedLink>>,
+    departements: Vec<std::sync::OnceLock<SharedLink>>,
+    services: Vec<std::sync::OnceLock<SharedLink>>,
+    home: SharedLink,
+}
+
+fn once_locks<T>(n: usize) -> Vec<std::sync::OnceLock<T>> {
+    (0..n).map(|_| std::sync::OnceLock::new()).collect()
 }
 
 #[derive(Serialize, Clone)]
@@ -79,25 +111,47 @@ pub struct PlaceSummary {
     pub fermeture: Option<String>,
 }
 
-/// A place on a list: its card, rendered once per build (a place sits
-/// on its commune's, its intercommunalité's and the guided path's lists,
-/// and on its neighbours' lists of nearest places), and what the list adds.
-#[derive(Serialize, Clone)]
-pub struct PlaceCard {
+/// A place on a list, as templates see it: its card, rendered once per
+/// build (a place sits on its commune's, its intercommunalité's and the
+/// guided path's lists, and on its neighbours' lists of nearest places),
+/// and what the list adds.
+#[derive(Serialize)]
+struct CardFields {
     /// A safe string: shared, not copied, by every page that lists it,
     /// and printed as it is.
-    pub carte: tera::Value,
+    carte: tera::Value,
     /// « 3,2 km », for nearest-place lists.
-    pub distance: Option<String>,
+    distance: Option<String>,
 }
 
-/// A place on a plain list: its line, rendered once per build by the
-/// theme's `ligne-lieu.html` (a city's places are listed again on the
-/// guided path's pages of every need and situation).
+/// A place on a plain list, as templates see it: its line, rendered once
+/// per build by the theme's `ligne-lieu.html` (a city's places are listed
+/// again on the guided path's pages of every need and situation).
 #[derive(Serialize)]
-pub struct PlaceLine {
-    /// A safe string, like [`PlaceCard::carte`].
-    pub ligne: tera::Value,
+struct LineFields {
+    /// A safe string, like [`CardFields::carte`].
+    ligne: tera::Value,
+}
+
+/// [`CardFields`] made a template value: without a distance, the same
+/// value on every list of the build.
+#[derive(Clone)]
+pub struct PlaceCard(tera::Value);
+
+/// [`LineFields`] made a template value, the same on every list.
+#[derive(Clone)]
+pub struct PlaceLine(tera::Value);
+
+impl Serialize for PlaceCard {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl Serialize for PlaceLine {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
 }
 
 /// A place named on a département's page.
@@ -153,13 +207,13 @@ struct PlaceView<'a> {
     adresse: &'a str,
     complement_adresse: Option<&'a str>,
     code_postal: &'a str,
-    commune: Link,
-    epci: Option<Link>,
-    departement: Option<Link>,
+    commune: SharedLink,
+    epci: Option<SharedLink>,
+    departement: Option<SharedLink>,
     telephone: Option<Phone>,
     courriels: &'a [String],
     sites: Vec<Link>,
-    services: Vec<Link>,
+    services: Vec<SharedLink>,
     publics: &'a [String],
     prise_en_charge: &'a [String],
     frais: &'a [String],
@@ -217,7 +271,7 @@ struct ServiceRow {
 
 #[derive(Serialize)]
 struct CommuneGroup<T> {
-    commune: Link,
+    commune: SharedLink,
     places: Vec<T>,
 }
 
@@ -516,6 +570,7 @@ pub struct Renderer<'a> {
     /// hours share one table, converted once instead of once per place.
     weekly_tables: std::sync::Mutex<ahash::AHashMap<usize, tera::Value>>,
     chrome: Chrome,
+    links: SharedLinks,
 }
 
 /// The site header (per section) and footer, rendered once: they are the
@@ -655,6 +710,11 @@ impl<'a> Renderer<'a> {
             ("breadcrumbs", tera::Value::from(Vec::<tera::Value>::new())),
         ];
         let chrome = Chrome::render(&tera, &with_defaults(tera::Context::new(), &site_context))?;
+        let home_link = Link {
+            label: "Accueil".into(),
+            url: base.clone(),
+        }
+        .into();
         Ok(Renderer {
             site,
             tera,
@@ -667,6 +727,13 @@ impl<'a> Renderer<'a> {
             dashboard: std::sync::OnceLock::new(),
             cards: std::sync::Arc::new(Cards::new(site.places.len())),
             chrome,
+            links: SharedLinks {
+                communes: once_locks(site.communes.len()),
+                epcis: once_locks(site.epcis.len()),
+                departements: once_locks(site.departements.len()),
+                services: once_locks(services_vocabulary().len()),
+                home: home_link,
+            },
         })
     }
 
@@ -744,40 +811,46 @@ impl<'a> Renderer<'a> {
     }
 
     /// Home, then `trail`.
-    fn crumbs(&self, trail: Vec<Link>) -> Vec<Link> {
-        let mut items = vec![Link {
-            label: "Accueil".into(),
-            url: self.base.clone(),
-        }];
-        items.extend(trail);
+    fn crumbs<T: Into<SharedLink>>(&self, trail: Vec<T>) -> Vec<SharedLink> {
+        let mut items = Vec::with_capacity(trail.len() + 1);
+        items.push(self.links.home.clone());
+        items.extend(trail.into_iter().map(Into::into));
         items
     }
 
-    fn commune_link(&self, commune: &CommuneEntry) -> Link {
-        Link {
-            label: commune.nom.clone(),
-            url: self.url(&urls::commune(&commune.slug)),
-        }
+    fn shared_link(&self, cell: &std::sync::OnceLock<SharedLink>, label: &str, path: &str) -> SharedLink {
+        cell.get_or_init(|| {
+            Link {
+                label: label.to_string(),
+                url: self.url(path),
+            }
+            .into()
+        })
+        .clone()
     }
 
-    fn departement_link(&self, code: &str) -> Option<Link> {
-        self.site
-            .departement_index(code)
-            .map(|i| &self.site.departements[i])
-            .map(|d| Link {
-                label: d.nom.clone(),
-                url: self.url(&urls::departement(&d.code)),
-            })
+    fn commune_link(&self, commune: usize) -> SharedLink {
+        let c = &self.site.communes[commune];
+        self.shared_link(&self.links.communes[commune], &c.nom, &urls::commune(&c.slug))
     }
 
-    fn epci_link(&self, siren: Option<&str>) -> Option<Link> {
-        siren
-            .and_then(|s| self.site.epci_index(s))
-            .map(|i| &self.site.epcis[i])
-            .map(|e| Link {
-                label: e.nom.clone(),
-                url: self.url(&urls::epci(&e.siren)),
-            })
+    fn departement_link(&self, code: &str) -> Option<SharedLink> {
+        let i = self.site.departement_index(code)?;
+        let d = &self.site.departements[i];
+        Some(self.shared_link(&self.links.departements[i], &d.nom, &urls::departement(&d.code)))
+    }
+
+    fn epci_link(&self, siren: Option<&str>) -> Option<SharedLink> {
+        let i = self.site.epci_index(siren?)?;
+        let e = &self.site.epcis[i];
+        Some(self.shared_link(&self.links.epcis[i], &e.nom, &urls::epci(&e.siren)))
+    }
+
+    /// A service's page, for a service of the vocabulary; `None` otherwise
+    /// (validation lets no other through).
+    fn service_link(&self, service: &str) -> Option<SharedLink> {
+        let i = services_vocabulary().iter().position(|v| v.value == service)?;
+        Some(self.shared_link(&self.links.services[i], service, &urls::service(service)))
     }
 
     fn typologie_labels(&self, place: &Place) -> Vec<String> {
@@ -797,10 +870,15 @@ impl<'a> Renderer<'a> {
         distance: Option<f64>,
         reads: &mut Reads,
     ) -> Result<PlaceCard, Error> {
-        Ok(PlaceCard {
-            carte: self.fragment(index, Fragment::Card(heading), reads)?,
-            distance: distance.map(french_km),
-        })
+        let card = self.fragment(index, Fragment::Card(heading), reads)?;
+        Ok(PlaceCard(match distance {
+            None => card,
+            Some(km) => tera::Value::from_serializable(&CardFields {
+                // Always there: the fragment cache holds `CardFields`.
+                carte: card.get_from_path("carte").cloned().unwrap_or_else(tera::Value::none),
+                distance: Some(french_km(km)),
+            }),
+        }))
     }
 
     /// `table` as a template value, converted on first use.
@@ -817,7 +895,8 @@ impl<'a> Renderer<'a> {
         value
     }
 
-    /// A place's card or line, rendered on first use.
+    /// A place's card or line, rendered on first use: [`CardFields`]
+    /// without a distance, or [`LineFields`].
     fn fragment(&self, index: usize, fragment: Fragment, reads: &mut Reads) -> Result<tera::Value, Error> {
         reads.summary(index);
         let cache = &self.cards.0[fragment.slot()][index];
@@ -853,7 +932,14 @@ impl<'a> Renderer<'a> {
         let html = String::from_utf8(html).map_err(|e| Error::Internal(format!("{template} : {e}")))?;
         // Safe: the template escaped what it printed.
         let html = tera::Value::safe_string(html.trim());
-        Ok(cache.get_or_init(|| html).clone())
+        let fields = match fragment {
+            Fragment::Card(_) => tera::Value::from_serializable(&CardFields {
+                carte: html,
+                distance: None,
+            }),
+            Fragment::Line(_) => tera::Value::from_serializable(&LineFields { ligne: html }),
+        };
+        Ok(cache.get_or_init(|| fields).clone())
     }
 
     fn cards(&self, indices: &[usize], heading: Heading, reads: &mut Reads) -> Result<Vec<PlaceCard>, Error> {
@@ -894,13 +980,14 @@ impl<'a> Renderer<'a> {
 
     /// The page of the place's commune, or the home page for a commune the
     /// reference does not know.
-    fn place_commune_link(&self, place: &Place) -> Link {
+    fn place_commune_link(&self, place: &Place) -> SharedLink {
         match self.site.commune_index(&place.commune_code) {
-            Some(i) => self.commune_link(&self.site.communes[i]),
+            Some(i) => self.commune_link(i),
             None => Link {
                 label: place.lieu.commune.clone(),
                 url: self.url(""),
-            },
+            }
+            .into(),
         }
     }
 
@@ -913,9 +1000,7 @@ impl<'a> Renderer<'a> {
 
     /// A place on a plain list of links.
     fn line(&self, index: usize, commune: LineCommune, reads: &mut Reads) -> Result<PlaceLine, Error> {
-        Ok(PlaceLine {
-            ligne: self.fragment(index, Fragment::Line(commune), reads)?,
-        })
+        Ok(PlaceLine(self.fragment(index, Fragment::Line(commune), reads)?))
     }
 
     fn lines(&self, indices: &[usize], commune: LineCommune, reads: &mut Reads) -> Result<Vec<PlaceLine>, Error> {
@@ -1035,9 +1120,14 @@ impl<'a> Renderer<'a> {
             services: lieu
                 .services
                 .iter()
-                .map(|s| Link {
-                    label: s.clone(),
-                    url: self.url(&urls::service(s)),
+                .map(|s| {
+                    self.service_link(s).unwrap_or_else(|| {
+                        Link {
+                            label: s.clone(),
+                            url: self.url(&urls::service(s)),
+                        }
+                        .into()
+                    })
                 })
                 .collect(),
             publics: &lieu.publics_specifiquement_adresses,
@@ -1137,13 +1227,16 @@ impl<'a> Renderer<'a> {
             return Ok((Vec::new(), rows));
         }
         reads.everything();
-        let mut groups: Vec<&CommuneEntry> = site.communes.iter().filter(|c| !c.places.is_empty()).collect();
-        groups.sort_by(|a, b| a.alphabetical(b));
+        let mut groups: Vec<usize> = (0..site.communes.len())
+            .filter(|&c| !site.communes[c].places.is_empty())
+            .collect();
+        groups.sort_by(|&a, &b| site.communes[a].alphabetical(&site.communes[b]));
         let groups = groups
             .into_iter()
-            .map(|c| {
+            .map(|ci| {
+                let c = &site.communes[ci];
                 Ok(CommuneGroup {
-                    commune: self.commune_link(c),
+                    commune: self.commune_link(ci),
                     places: c.places.iter().map(|&i| show(i)).collect::<Result<_, Error>>()?,
                 })
             })
@@ -1191,13 +1284,14 @@ impl<'a> Renderer<'a> {
             }
             PageKey::Place(i) => {
                 let view = self.place_view(i, reads)?;
-                let trail: Vec<Link> = [view.departement.clone(), view.epci.clone(), Some(view.commune.clone())]
+                let trail: Vec<SharedLink> = [view.departement.clone(), view.epci.clone(), Some(view.commune.clone())]
                     .into_iter()
                     .flatten()
                     .chain([Link {
                         label: view.nom.to_string(),
                         url: view.url.clone(),
-                    }])
+                    }
+                    .into()])
                     .collect();
                 c.insert("breadcrumbs", &self.crumbs(trail));
                 c.insert("lieu", &view);
@@ -1305,7 +1399,7 @@ impl<'a> Renderer<'a> {
             PageKey::Epci(ei) => {
                 let e = &site.epcis[ei];
                 reads.list(List::EpciPlaces(ei));
-                let departements: Vec<Link> = {
+                let departements: Vec<SharedLink> = {
                     let mut codes: Vec<&str> = e
                         .communes
                         .iter()
@@ -1326,10 +1420,7 @@ impl<'a> Renderer<'a> {
                 let trail = departements
                     .iter()
                     .cloned()
-                    .chain([Link {
-                        label: e.nom.clone(),
-                        url: self.url(&urls::epci(&e.siren)),
-                    }])
+                    .chain(self.epci_link(Some(&e.siren)))
                     .collect();
                 c.insert("section", "territoires");
                 c.insert("breadcrumbs", &self.crumbs(trail));
@@ -1354,7 +1445,7 @@ impl<'a> Renderer<'a> {
                     population: format_thousands(commune.population),
                     nb_lieux: commune.places.len(),
                 };
-                let trail = [departement.clone(), epci.clone(), Some(self.commune_link(commune))]
+                let trail = [departement.clone(), epci.clone(), Some(self.commune_link(ci))]
                     .into_iter()
                     .flatten()
                     .collect();
