@@ -96,15 +96,16 @@ struct SiteView<'a> {
 }
 
 /// What the theme's `carte-lieu.html` shows of a place (as `p`).
+/// Borrowed from the place: it is only copied into the fragment's context.
 #[derive(Serialize, Clone)]
-pub struct PlaceSummary {
-    pub id: String,
-    pub nom: String,
+pub struct PlaceSummary<'a> {
+    pub id: &'a str,
+    pub nom: &'a str,
     pub url: String,
-    pub adresse: String,
-    pub commune: String,
-    pub typologie: Vec<String>,
-    pub services: Vec<String>,
+    pub adresse: &'a str,
+    pub commune: &'a str,
+    pub typologie: Vec<&'a str>,
+    pub services: &'a [String],
     pub telephone: Option<Phone>,
     pub stale: bool,
     /// « Fermé temporairement jusqu'au … », while a `fermeture_temporaire` applies.
@@ -203,7 +204,7 @@ struct PlaceView<'a> {
     id: &'a str,
     nom: &'a str,
     url: String,
-    typologie: Vec<String>,
+    typologie: Vec<&'a str>,
     adresse: &'a str,
     complement_adresse: Option<&'a str>,
     code_postal: &'a str,
@@ -853,12 +854,12 @@ impl<'a> Renderer<'a> {
         Some(self.shared_link(&self.links.services[i], service, &urls::service(service)))
     }
 
-    fn typologie_labels(&self, place: &Place) -> Vec<String> {
+    fn typologie_labels(&self, place: &'a Place) -> Vec<&'a str> {
         place
             .lieu
             .typologie
             .iter()
-            .map(|t| self.typologie.label(t).unwrap_or(t).to_string())
+            .map(|t| self.typologie.label(t).unwrap_or(t))
             .collect()
     }
 
@@ -1007,17 +1008,16 @@ impl<'a> Renderer<'a> {
         indices.iter().map(|&i| self.line(i, commune, reads)).collect()
     }
 
-    fn summary(&self, index: usize) -> PlaceSummary {
+    fn summary(&self, index: usize) -> PlaceSummary<'a> {
         let place = &self.site.places[index];
-        let commune = self.commune_name(place).to_string();
         PlaceSummary {
-            id: place.lieu.id.clone(),
-            nom: place.lieu.nom.clone(),
+            id: &place.lieu.id,
+            nom: &place.lieu.nom,
             url: self.url(&urls::place(&place.lieu.id)),
-            adresse: place.lieu.adresse.clone(),
-            commune,
+            adresse: &place.lieu.adresse,
+            commune: self.commune_name(place),
             typologie: self.typologie_labels(place),
-            services: place.lieu.services.clone(),
+            services: &place.lieu.services,
             telephone: place.lieu.telephone.as_deref().map(phone),
             stale: place.stale,
             fermeture: crate::fermeture::summary(place.lieu.fermeture_temporaire.as_ref(), self.site.today),
