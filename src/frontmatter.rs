@@ -216,8 +216,8 @@ fn restore_scalars(value: ParsedValue, source: &str) -> RawValue {
 fn check_tabs_and_quotes(yaml: &str, first_line: u32, file: &Path) -> Option<Diagnostic> {
     for (i, line) in yaml.lines().enumerate() {
         let line_no = first_line + i as u32;
-        let indent: String = line.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
-        if let Some(col) = indent.chars().position(|c| c == '\t') {
+        let indent = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
+        if let Some(col) = indent.find('\t') {
             return Some(
                 Diagnostic::error(
                     file,
