@@ -819,11 +819,17 @@ impl<'a> Renderer<'a> {
         items
     }
 
-    fn shared_link(&self, cell: &std::sync::OnceLock<SharedLink>, label: &str, path: &str) -> SharedLink {
+    /// The link in `cell`, made from `label` and `path` the first time.
+    fn shared_link(
+        &self,
+        cell: &std::sync::OnceLock<SharedLink>,
+        label: &str,
+        path: impl FnOnce() -> String,
+    ) -> SharedLink {
         cell.get_or_init(|| {
             Link {
                 label: label.to_string(),
-                url: self.url(path),
+                url: self.url(&path()),
             }
             .into()
         })
@@ -832,26 +838,26 @@ impl<'a> Renderer<'a> {
 
     fn commune_link(&self, commune: usize) -> SharedLink {
         let c = &self.site.communes[commune];
-        self.shared_link(&self.links.communes[commune], &c.nom, &urls::commune(&c.slug))
+        self.shared_link(&self.links.communes[commune], &c.nom, || urls::commune(&c.slug))
     }
 
     fn departement_link(&self, code: &str) -> Option<SharedLink> {
         let i = self.site.departement_index(code)?;
         let d = &self.site.departements[i];
-        Some(self.shared_link(&self.links.departements[i], &d.nom, &urls::departement(&d.code)))
+        Some(self.shared_link(&self.links.departements[i], &d.nom, || urls::departement(&d.code)))
     }
 
     fn epci_link(&self, siren: Option<&str>) -> Option<SharedLink> {
         let i = self.site.epci_index(siren?)?;
         let e = &self.site.epcis[i];
-        Some(self.shared_link(&self.links.epcis[i], &e.nom, &urls::epci(&e.siren)))
+        Some(self.shared_link(&self.links.epcis[i], &e.nom, || urls::epci(&e.siren)))
     }
 
     /// A service's page, for a service of the vocabulary; `None` otherwise
     /// (validation lets no other through).
     fn service_link(&self, service: &str) -> Option<SharedLink> {
         let i = services_vocabulary().iter().position(|v| v.value == service)?;
-        Some(self.shared_link(&self.links.services[i], service, &urls::service(service)))
+        Some(self.shared_link(&self.links.services[i], service, || urls::service(service)))
     }
 
     fn typologie_labels(&self, place: &'a Place) -> Vec<&'a str> {
