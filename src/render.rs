@@ -222,7 +222,7 @@ struct PlaceView<'a> {
     modalites_acces: &'a [String],
     modalites_accompagnement: &'a [String],
     dispositifs: &'a [String],
-    labels: Vec<String>,
+    labels: Vec<&'a str>,
     structure_parente: Option<&'a str>,
     source: Option<&'a str>,
     fiche_acces_libre: Option<&'a str>,
@@ -1100,8 +1100,12 @@ impl<'a> Renderer<'a> {
             _ => Vec::new(),
         };
         let nb_commune = commune.map_or(0, |c| c.places.len());
-        let mut labels = lieu.formations_labels.clone();
-        labels.extend(lieu.autres_formations_labels.iter().cloned());
+        let labels = lieu
+            .formations_labels
+            .iter()
+            .chain(&lieu.autres_formations_labels)
+            .map(String::as_str)
+            .collect();
         Ok(PlaceView {
             id: &lieu.id,
             nom: &lieu.nom,
