@@ -2159,7 +2159,9 @@ mod tests {
                 format!("{km:.0} km")
             }
         };
-        let mut values: Vec<f64> = vec![0.05, 0.15, 0.25, 0.35, 0.45, 2.5, 9.95, 9.949_999, 10.5, 11.5, 12.5, 1e16];
+        let mut values: Vec<f64> = vec![
+            0.05, 0.15, 0.25, 0.35, 0.45, 2.5, 9.95, 9.949_999, 10.5, 11.5, 12.5, 1e16,
+        ];
         // Deterministic pseudo-random distances, and every tie of a grid.
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
         for _ in 0..200_000 {

@@ -1136,7 +1136,11 @@ mod tests {
         assert_eq!(warnings, check_warnings);
         // The text is read as it is shown, trimmed: a paragraph, not an
         // indented code block. Positions are the file's.
-        let html: Vec<Position> = warnings.iter().filter(|w| w.code == "html").map(|w| w.position).collect();
+        let html: Vec<Position> = warnings
+            .iter()
+            .filter(|w| w.code == "html")
+            .map(|w| w.position)
+            .collect();
         assert_eq!(html, [Position::new(19, 24)], "{warnings:#?}");
         let built = built.unwrap();
         let detail = built.lieu.presentation_detail.as_deref().unwrap();

@@ -137,9 +137,11 @@ fn split_key(line: &str) -> Option<(&str, &str)> {
 /// Words YAML may read as null, booleans or numbers rather than text.
 fn is_special_word(word: &str) -> bool {
     // Compared in place: every key of every file is asked.
-    ["null", "true", "false", "yes", "no", "on", "off", "y", "n", "nan", "inf"]
-        .iter()
-        .any(|special| word.eq_ignore_ascii_case(special))
+    [
+        "null", "true", "false", "yes", "no", "on", "off", "y", "n", "nan", "inf",
+    ]
+    .iter()
+    .any(|special| word.eq_ignore_ascii_case(special))
 }
 
 /// A value on one line: a double- or single-quoted text without escapes,
