@@ -625,8 +625,7 @@ impl Chrome {
 
 impl Cards {
     pub fn new(places: usize) -> Cards {
-        let empty = || (0..places).map(|_| std::sync::OnceLock::new()).collect();
-        Cards([empty(), empty(), empty(), empty()])
+        Cards(std::array::from_fn(|_| once_locks(places)))
     }
 
     pub fn forget(&mut self, place: usize) {
