@@ -499,16 +499,14 @@ fn place(
         .latitude
         .zip(p.lieu.longitude)
         .map(|(lat, lon)| LatLon { lat, lon });
-    // Rendered during validation in a build; not for places read otherwise
-    // (imports, `serve`'s checks).
-    let description_html = match p.description_html {
-        Some(html) => Some(html),
-        None => p
-            .lieu
+    // Rendered by validation in a build and in `serve`, in the parse that
+    // checks it; not when validation was not asked to (the preview).
+    let description_html = p.description_html.or_else(|| {
+        p.lieu
             .presentation_detail
             .as_deref()
-            .map(|md| crate::markdown::render(md, crate::markdown::DESCRIPTION_HEADING, base_path)),
-    };
+            .map(|md| crate::markdown::render(md, crate::markdown::DESCRIPTION_HEADING, base_path))
+    });
     let hours = p.lieu.horaires.as_deref().and_then(|h| {
         let calendar = HolidayCalendar::of_departement(&commune.departement);
         let (table, schedule, json) = hours_by_text.get(&calendar)?.get(h).cloned().flatten()?;

@@ -271,24 +271,20 @@ impl<'a> Linter<'a> {
                     self.items += 1;
                 }
                 if self.depth > MAX_DEPTH {
-                    let error = Diagnostic::error(
-                        self.file,
-                        self.position(range.start),
+                    return self.stop(
+                        range.start,
                         "imbrication",
                         format!("la présentation est imbriquée sur plus de {MAX_DEPTH} niveaux"),
-                    )
-                    .with_hint("simplifiez la mise en forme : des paragraphes et des listes simples suffisent");
-                    return self.stop(error);
+                        "simplifiez la mise en forme : des paragraphes et des listes simples suffisent",
+                    );
                 }
                 if self.items > MAX_LIST_ITEMS {
-                    let error = Diagnostic::error(
-                        self.file,
-                        self.position(range.start),
+                    return self.stop(
+                        range.start,
                         "liste",
                         format!("la présentation compte plus de {MAX_LIST_ITEMS} éléments de liste"),
-                    )
-                    .with_hint("gardez l'essentiel ; les détails peuvent aller sur le site du lieu");
-                    return self.stop(error);
+                        "gardez l'essentiel ; les détails peuvent aller sur le site du lieu",
+                    );
                 }
             }
             Event::End(_) => self.depth = self.depth.saturating_sub(1),
@@ -320,7 +316,9 @@ impl<'a> Linter<'a> {
         true
     }
 
-    fn stop(&mut self, error: Diagnostic) -> bool {
+    /// Reports an error at `offset` that ends the reading; false.
+    fn stop(&mut self, offset: usize, code: &'static str, message: String, hint: &str) -> bool {
+        let error = Diagnostic::error(self.file, self.position(offset), code, message).with_hint(hint);
         self.out.push(error);
         self.stopped = true;
         false

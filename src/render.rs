@@ -36,22 +36,25 @@ pub struct Link {
     pub url: String,
 }
 
-/// A [`Link`] already made a template value. A territory's link is on
-/// thousands of pages (breadcrumbs, a place's commune): made once, each
-/// page shares it instead of building and copying its own.
+/// A template value made once and shared by every page that shows it:
+/// put into a page's context, it is a copy of a handle, not of the value.
 #[derive(Clone)]
-struct SharedLink(tera::Value);
+pub struct Shared(tera::Value);
 
-impl From<Link> for SharedLink {
-    fn from(link: Link) -> SharedLink {
-        SharedLink(tera::Value::from_serializable(&link))
+impl Serialize for Shared {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Tera passes its own values through instead of serialising them.
+        self.0.serialize(serializer)
     }
 }
 
-impl Serialize for SharedLink {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // Into a template value, this is a copy of the handle, not of the link.
-        self.0.serialize(serializer)
+/// A [`Link`]. A territory's link is on thousands of pages (breadcrumbs,
+/// a place's commune): made once, each page shares it.
+type SharedLink = Shared;
+
+impl From<Link> for Shared {
+    fn from(link: Link) -> Shared {
+        Shared(tera::Value::from_serializable(&link))
     }
 }
 
@@ -134,26 +137,12 @@ struct LineFields {
     ligne: tera::Value,
 }
 
-/// [`CardFields`] made a template value: without a distance, the same
-/// value on every list of the build.
-#[derive(Clone)]
-pub struct PlaceCard(tera::Value);
+/// [`CardFields`]: without a distance, the same value on every list of
+/// the build.
+pub type PlaceCard = Shared;
 
-/// [`LineFields`] made a template value, the same on every list.
-#[derive(Clone)]
-pub struct PlaceLine(tera::Value);
-
-impl Serialize for PlaceCard {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
-    }
-}
-
-impl Serialize for PlaceLine {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
-    }
-}
+/// [`LineFields`], the same on every list.
+pub type PlaceLine = Shared;
 
 /// A place named on a département's page.
 #[derive(Serialize)]
@@ -286,6 +275,7 @@ pub fn french_date(date: chrono::NaiveDate) -> String {
     format!("{} {} {}", day, text::MONTHS[date.month0() as usize], date.year())
 }
 
+/// « 3,2 km » below 10 km, « 13 km » above.
 fn french_km(km: f64) -> String {
     // Tenths (or units) rounded as an integer: formatting a float with a
     // precision was 1 % of a national build. Near a tie, where multiplying
@@ -294,17 +284,22 @@ fn french_km(km: f64) -> String {
     let (scaled, tenths) = if km < 10.0 { (km * 10.0, true) } else { (km, false) };
     let fraction = scaled - scaled.floor();
     if !(0.0..1e15).contains(&scaled) || (fraction - 0.5).abs() < 1e-6 {
-        return if tenths {
-            format!("{km:.1} km").replace('.', ",")
-        } else {
-            format!("{km:.0} km")
-        };
+        return french_km_by_formatting(km);
     }
     let rounded = scaled.round() as u64;
     if tenths {
         format!("{},{} km", rounded / 10, rounded % 10)
     } else {
         format!("{rounded} km")
+    }
+}
+
+/// [`french_km`], by formatting the float with a precision.
+fn french_km_by_formatting(km: f64) -> String {
+    if km < 10.0 {
+        format!("{km:.1} km").replace('.', ",")
+    } else {
+        format!("{km:.0} km")
     }
 }
 
@@ -852,11 +847,17 @@ impl<'a> Renderer<'a> {
         Some(self.shared_link(&self.links.epcis[i], &e.nom, || urls::epci(&e.siren)))
     }
 
-    /// A service's page, for a service of the vocabulary; `None` otherwise
-    /// (validation lets no other through).
-    fn service_link(&self, service: &str) -> Option<SharedLink> {
-        let i = services_vocabulary().iter().position(|v| v.value == service)?;
-        Some(self.shared_link(&self.links.services[i], service, || urls::service(service)))
+    /// A service's page: shared for a service of the vocabulary (validation
+    /// lets no other through), made for this page otherwise.
+    fn service_link(&self, service: &str) -> SharedLink {
+        match services_vocabulary().iter().position(|v| v.value == service) {
+            Some(i) => self.shared_link(&self.links.services[i], service, || urls::service(service)),
+            None => Link {
+                label: service.to_string(),
+                url: self.url(&urls::service(service)),
+            }
+            .into(),
+        }
     }
 
     fn typologie_labels(&self, place: &'a Place) -> Vec<&'a str> {
@@ -877,14 +878,17 @@ impl<'a> Renderer<'a> {
         reads: &mut Reads,
     ) -> Result<PlaceCard, Error> {
         let card = self.fragment(index, Fragment::Card(heading), reads)?;
-        Ok(PlaceCard(match distance {
-            None => card,
-            Some(km) => tera::Value::from_serializable(&CardFields {
-                // Always there: the fragment cache holds `CardFields`.
-                carte: card.get_from_path("carte").cloned().unwrap_or_else(tera::Value::none),
-                distance: Some(french_km(km)),
-            }),
-        }))
+        let Some(km) = distance else {
+            return Ok(Shared(card));
+        };
+        let carte = card
+            .get_from_path("carte")
+            .cloned()
+            .ok_or_else(|| Error::Internal("carte sans « carte »".into()))?;
+        Ok(Shared(tera::Value::from_serializable(&CardFields {
+            carte,
+            distance: Some(french_km(km)),
+        })))
     }
 
     /// `table` as a template value, converted on first use.
@@ -1006,7 +1010,7 @@ impl<'a> Renderer<'a> {
 
     /// A place on a plain list of links.
     fn line(&self, index: usize, commune: LineCommune, reads: &mut Reads) -> Result<PlaceLine, Error> {
-        Ok(PlaceLine(self.fragment(index, Fragment::Line(commune), reads)?))
+        Ok(Shared(self.fragment(index, Fragment::Line(commune), reads)?))
     }
 
     fn lines(&self, indices: &[usize], commune: LineCommune, reads: &mut Reads) -> Result<Vec<PlaceLine>, Error> {
@@ -1126,19 +1130,7 @@ impl<'a> Renderer<'a> {
                     url: u.clone(),
                 })
                 .collect(),
-            services: lieu
-                .services
-                .iter()
-                .map(|s| {
-                    self.service_link(s).unwrap_or_else(|| {
-                        Link {
-                            label: s.clone(),
-                            url: self.url(&urls::service(s)),
-                        }
-                        .into()
-                    })
-                })
-                .collect(),
+            services: lieu.services.iter().map(|s| self.service_link(s)).collect(),
             publics: &lieu.publics_specifiquement_adresses,
             prise_en_charge: &lieu.prise_en_charge_specifique,
             frais: &lieu.frais_a_charge,
@@ -2144,6 +2136,12 @@ mod tests {
         assert_eq!(french_km(12.6), "13 km");
         assert_eq!(french_km(9.96), "10,0 km");
         assert_eq!(french_km(0.0), "0,0 km");
+        assert_eq!(format_thousands(77130), "77\u{202f}130");
+        assert_eq!(display_url("https://www.exemple.fr/"), "exemple.fr");
+        assert_eq!(
+            display_url("https://www.bayonne.fr/numerique/cyber-bases?x=1"),
+            "bayonne.fr"
+        );
     }
 
     /// The integer shortcut writes what formatting with a precision writes,
@@ -2151,13 +2149,6 @@ mod tests {
     /// just below its decimal and rounds down).
     #[test]
     fn distances_read_as_formatting_would_write_them() {
-        let reference = |km: f64| {
-            if km < 10.0 {
-                format!("{km:.1} km").replace('.', ",")
-            } else {
-                format!("{km:.0} km")
-            }
-        };
         let mut values: Vec<f64> = vec![
             0.05, 0.15, 0.25, 0.35, 0.45, 2.5, 9.95, 9.949_999, 10.5, 11.5, 12.5, 1e16,
         ];
@@ -2171,13 +2162,7 @@ mod tests {
         }
         values.extend((0..4000).map(|i| f64::from(i) * 0.05));
         for km in values {
-            assert_eq!(french_km(km), reference(km), "{km}");
+            assert_eq!(french_km(km), french_km_by_formatting(km), "{km}");
         }
-        assert_eq!(format_thousands(77130), "77\u{202f}130");
-        assert_eq!(display_url("https://www.exemple.fr/"), "exemple.fr");
-        assert_eq!(
-            display_url("https://www.bayonne.fr/numerique/cyber-bases?x=1"),
-            "bayonne.fr"
-        );
     }
 }

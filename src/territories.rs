@@ -171,14 +171,6 @@ impl Territories {
         self.regions.get(code).map(String::as_str)
     }
 
-    /// Current communes of a département, excluding the arrondissements
-    /// municipaux (which the reference lists with no EPCI and no point).
-    pub fn communes_of<'a>(&'a self, departement: &'a str) -> impl Iterator<Item = &'a Commune> + 'a {
-        self.communes
-            .iter()
-            .filter(move |c| c.departement == departement && !is_arrondissement(&c.code_insee))
-    }
-
     /// Communes having this postcode, in code order.
     pub fn communes_with_postcode<'a>(&'a self, postcode: &'a str) -> impl Iterator<Item = &'a Commune> + 'a {
         self.communes
@@ -502,8 +494,16 @@ mod tests {
     #[test]
     fn reference_counts_match_the_published_figures() {
         let t = Territories::embedded();
-        assert_eq!(t.communes_of("64").count(), 545);
-        assert_eq!(t.communes_of("40").count(), 327);
+        // Arrondissements municipaux are listed too, but are not communes.
+        let communes_of = |d: &str| {
+            t.communes
+                .iter()
+                .filter(|c| c.departement == d && !is_arrondissement(&c.code_insee))
+                .count()
+        };
+        assert_eq!(communes_of("64"), 545);
+        assert_eq!(communes_of("40"), 327);
+        assert_eq!(communes_of("75"), 1, "Paris, not its 20 arrondissements");
         assert_eq!(t.epcis.len(), 1255);
         assert_eq!(t.departement("64").unwrap().nom, "Pyrénées-Atlantiques");
     }
