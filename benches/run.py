@@ -144,6 +144,11 @@ def repeter(nom: str, cmd: list[str], env: dict, fois: int, delai: float, sortie
 def preparer_annuaire(args) -> Path:
     if args.binaire:
         return Path(args.binaire).resolve()
+    if args.pgo:
+        print("Compilation : bash scripts/dist.sh (LTO et PGO)", flush=True)
+        if subprocess.run(["bash", "scripts/dist.sh"], cwd=DEPOT).returncode != 0:
+            sys.exit("échec de la compilation optimisée d'annuaire (scripts/dist.sh)")
+        return DEPOT / "target/pgo/dist/annuaire"
     print("Compilation : cargo build --release --locked", flush=True)
     r = subprocess.run(["cargo", "build", "--release", "--locked"], cwd=DEPOT)
     if r.returncode != 0:
@@ -474,6 +479,8 @@ def main() -> int:
     p.add_argument("--tmp", type=Path, default=Path("/dev/shm/annuaire-bench"),
                    help="dossier de travail, sur tmpfs de préférence (/dev/shm/annuaire-bench)")
     p.add_argument("--binaire", help="binaire annuaire déjà compilé (sinon cargo build --release --locked)")
+    p.add_argument("--pgo", action="store_true",
+                   help="mesurer le binaire optimisé de scripts/dist.sh (LTO et PGO) au lieu de --release")
     p.add_argument("--sans-hugo", action="store_true", help="ne pas comparer avec Hugo")
     p.add_argument("--hugo-taxonomies", action="store_true",
                    help="Hugo produit aussi les pages par service et par commune (taxonomies)")
@@ -515,7 +522,10 @@ def main() -> int:
         "machine": machine(),
         "depot": git_info(),
         "annuaire": version,
-        "binaire": {"chemin": str(binaire), "modifie_le": dt.datetime.fromtimestamp(
+        "binaire": {"chemin": str(binaire),
+                    "compilation": "binaire donné" if args.binaire else
+                    "scripts/dist.sh (LTO, PGO)" if args.pgo else "cargo build --release",
+                    "modifie_le": dt.datetime.fromtimestamp(
             binaire.stat().st_mtime, dt.timezone.utc).isoformat(timespec="seconds")},
         "hugo": hugo_etat,
         "parametres": {"seed": args.seed, "repeat": args.repeat, "timeout_s": args.timeout, "seuil_s": args.seuil,
