@@ -234,19 +234,19 @@ impl BrowserSchedule {
     }
 }
 
-/// Parse and validate a `horaires` value in OpenStreetMap `opening_hours` syntax.
-///
-/// Surrounding whitespace is ignored. Never panics.
+/// The days of the week as OpenStreetMap writes them, Monday first.
+const WEEKDAYS: [&str; 7] = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"];
+
 /// Whether hours only name weekdays, times and public holidays (« Mo-Fr
 /// 09:00-12:00,14:00-17:00; Sa 09:00-12:00; PH off »): then weeks only
 /// differ around public holidays.
 fn is_weekly(text: &str) -> bool {
-    const WORDS: [&str; 11] = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su", "PH", "off", "closed", "open"];
+    const OTHER_WORDS: [&str; 4] = ["PH", "off", "closed", "open"];
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
         if c.is_ascii_digit() || matches!(c, ':' | '-' | ',' | ';' | ' ') {
             rest = &rest[1..];
-        } else if let Some(word) = WORDS.iter().find(|w| rest.starts_with(**w)) {
+        } else if let Some(word) = WEEKDAYS.iter().chain(&OTHER_WORDS).find(|w| rest.starts_with(**w)) {
             rest = &rest[word.len()..];
         } else {
             return false;
@@ -255,6 +255,9 @@ fn is_weekly(text: &str) -> bool {
     true
 }
 
+/// Parse and validate a `horaires` value in OpenStreetMap `opening_hours` syntax.
+///
+/// Surrounding whitespace is ignored. Never panics.
 pub fn parse(text: &str) -> Result<Hours, HoursError> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
@@ -320,9 +323,6 @@ fn is_plain(text: &str) -> bool {
             .is_some_and(|(days, times)| plain_days(days) && plain_times(times))
     })
 }
-
-/// The days of the week as OpenStreetMap writes them, Monday first.
-const WEEKDAYS: [&str; 7] = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"];
 
 /// `Mo`, `Mo-Fr`, `Tu,Th`, `Mo-We,Fr`…, each day after the last.
 fn plain_days(days: &str) -> bool {

@@ -173,6 +173,8 @@ fn run(command: Command) -> Result<i32, Error> {
             Ok(0)
         }
         Command::Serve { root, port, output } => {
+            // An option of the allocator chosen above: see keep_freed_memory.
+            serve::keep_freed_memory();
             serve::serve(serve::ServeOptions { root, port, output })?;
             Ok(0)
         }

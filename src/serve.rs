@@ -165,7 +165,7 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// returned during the pause, and the next update faults it back in. At
 /// 10,000 places, saves 3.5 s apart: 30–42 ms per name change, 20–23 ms
 /// without purging. The process stays at its peak, which a full rebuild
-/// needs again anyway. Only matters under mimalloc (the binary's allocator).
+/// needs again anyway. Called by the binary, which chose mimalloc.
 pub fn keep_freed_memory() {
     // SAFETY: sets one of mimalloc's integer options, which it reads again
     // at every purge; the value -1 is documented as "no purging at all".
@@ -173,7 +173,6 @@ pub fn keep_freed_memory() {
 }
 
 pub fn serve(options: ServeOptions) -> Result<(), Error> {
-    keep_freed_memory();
     let address = format!("127.0.0.1:{}", options.port);
     let server = tiny_http::Server::http(&address)
         .map_err(|e| Error::io(Path::new(&address), std::io::Error::other(e.to_string())))?;
