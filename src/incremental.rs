@@ -391,9 +391,12 @@ impl LiveSite {
                     pipeline::render_pages(&renderer, &dirty_keys, &memory, true)
                 })?;
                 let mut files = memory.into_files();
-                for d in departements {
-                    files.push(crate::search::departement_file(site, d)?);
-                }
+                pipeline::timed("index de recherche", || -> Result<(), Error> {
+                    for d in departements {
+                        files.push(crate::search::departement_file(site, d)?);
+                    }
+                    Ok(())
+                })?;
                 let written = pipeline::timed("écriture", || write_changed(manifest, &InPlace(&output), files))?;
                 Ok((rendered, written))
             },
