@@ -391,12 +391,12 @@ impl LiveSite {
                     pipeline::render_pages(&renderer, &dirty_keys, &memory, true)
                 })?;
                 let mut files = memory.into_files();
-                pipeline::timed("index de recherche", || -> Result<(), Error> {
-                    for d in departements {
-                        files.push(crate::search::departement_file(site, d)?);
-                    }
-                    Ok(())
-                })?;
+                files.extend(pipeline::timed("index de recherche", || {
+                    departements
+                        .into_iter()
+                        .map(|d| crate::search::departement_file(site, d))
+                        .collect::<Result<Vec<_>, Error>>()
+                })?);
                 let written = pipeline::timed("écriture", || write_changed(manifest, &InPlace(&output), files))?;
                 Ok((rendered, written))
             },
