@@ -29,7 +29,7 @@ pub struct SplitFile<'a> {
 /// Cuts `---\n<yaml>\n---\n<markdown>`. A BOM is accepted.
 pub fn split(text: &str) -> Result<SplitFile<'_>, (Position, String, String)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text.split_inclusive('\n');
+    let mut lines = crate::text::split_lines(text);
     let first = lines.next().unwrap_or("");
     if first.trim_end() != "---" {
         return Err((
@@ -214,10 +214,18 @@ fn restore_scalars(value: ParsedValue, source: &str) -> RawValue {
 /// mistakes when partners copy from a word processor; YAML's own errors about
 /// them are cryptic, so we catch them first.
 fn check_tabs_and_quotes(yaml: &str, first_line: u32, file: &Path) -> Option<Diagnostic> {
-    for (i, line) in yaml.lines().enumerate() {
+    // A tab, or the first byte in UTF-8 of each of these quotes (0xE2 or
+    // 0xC2): most front matter has none, and is spared reading line by line.
+    memchr::memchr3(b'\t', 0xE2, 0xC2, yaml.as_bytes())?;
+    // `yaml.lines()`, with the faster line search.
+    let lines = crate::text::split_lines(yaml).map(|l| {
+        let l = l.strip_suffix('\n').unwrap_or(l);
+        l.strip_suffix('\r').unwrap_or(l)
+    });
+    for (i, line) in lines.enumerate() {
         let line_no = first_line + i as u32;
-        let indent = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
-        if let Some(col) = indent.find('\t') {
+        let indent = line.bytes().take_while(|b| matches!(b, b' ' | b'\t')).count();
+        if let Some(col) = line.as_bytes()[..indent].iter().position(|&b| b == b'\t') {
             return Some(
                 Diagnostic::error(
                     file,
@@ -228,43 +236,41 @@ fn check_tabs_and_quotes(yaml: &str, first_line: u32, file: &Path) -> Option<Dia
                 .with_hint("remplacez la tabulation par des espaces (deux espaces par niveau)"),
             );
         }
-        if let Some((col, value)) = value_start(line) {
-            let first = value.chars().next();
-            if matches!(first, Some('“' | '”' | '‘' | '’' | '«')) {
-                return Some(
-                    Diagnostic::error(
-                        file,
-                        Position::new(line_no, col as u32 + 1),
-                        "yaml-guillemets",
-                        "la valeur commence par un guillemet typographique",
-                    )
-                    .with_hint("utilisez des guillemets droits \" ou retirez-les : nom: \"Médiathèque\""),
-                );
-            }
+        if memchr::memchr2(0xE2, 0xC2, line.as_bytes()).is_none() {
+            continue;
+        }
+        if let Some((offset, value)) = value_start(line)
+            && matches!(value.chars().next(), Some('“' | '”' | '‘' | '’' | '«'))
+        {
+            return Some(
+                Diagnostic::error(
+                    file,
+                    Position::new(line_no, line[..offset].chars().count() as u32 + 1),
+                    "yaml-guillemets",
+                    "la valeur commence par un guillemet typographique",
+                )
+                .with_hint("utilisez des guillemets droits \" ou retirez-les : nom: \"Médiathèque\""),
+            );
         }
     }
     None
 }
 
-/// Column (0-based, in chars) and text of the value after `key:` or `- `.
+/// Byte offset and text of the value after `key:` or `- `.
 fn value_start(line: &str) -> Option<(usize, &str)> {
     let trimmed = line.trim_start();
-    use crate::text::chars_before;
-    let indent = chars_before(line, trimmed);
-    if let Some(rest) = trimmed.strip_prefix("- ") {
-        let rest_trim = rest.trim_start();
-        let col = indent + 2 + chars_before(rest, rest_trim);
-        return Some((col, rest_trim));
-    }
-    let colon = trimmed.find(": ")?;
-    let key = &trimmed[..colon];
-    if key.contains(['"', '\'', '#']) {
-        return None;
-    }
-    let rest = &trimmed[colon + 2..];
-    let rest_trim = rest.trim_start();
-    let col = indent + key.chars().count() + 2 + chars_before(rest, rest_trim);
-    Some((col, rest_trim))
+    let rest = match trimmed.strip_prefix("- ") {
+        Some(rest) => rest,
+        None => {
+            let colon = trimmed.find(": ")?;
+            if trimmed[..colon].contains(['"', '\'', '#']) {
+                return None;
+            }
+            &trimmed[colon + 2..]
+        }
+    };
+    let value = rest.trim_start();
+    Some((line.len() - value.len(), value))
 }
 
 fn yaml_error(err: &serde_saphyr::Error, yaml: &str, first_line: u32, file: &Path) -> Diagnostic {
@@ -563,6 +569,14 @@ mod tests {
         assert_eq!((err.code, err.position), ("yaml-tabulation", Position::new(3, 1)));
         let err = parse("nom: “Médiathèque”\n", 2, Path::new("f.md")).unwrap_err();
         assert_eq!((err.code, err.position), ("yaml-guillemets", Position::new(2, 6)));
+        // Columns count characters, not bytes, before the quote.
+        let err = parse("services:\n  -   ‘Un’\n", 2, Path::new("f.md")).unwrap_err();
+        assert_eq!((err.code, err.position), ("yaml-guillemets", Position::new(3, 7)));
+        let err = parse("nom: A\nclé: « valeur »\n", 2, Path::new("f.md")).unwrap_err();
+        assert_eq!((err.code, err.position), ("yaml-guillemets", Position::new(3, 6)));
+        // A quote inside the value, or a key-like text within quotes, is not this mistake.
+        assert!(check_tabs_and_quotes("nom: Médiathèque “Centre”\n", 2, Path::new("f.md")).is_none());
+        assert!(check_tabs_and_quotes("\"a: b\": ’x’\n", 2, Path::new("f.md")).is_none());
     }
 
     #[test]

@@ -760,7 +760,7 @@ fn validate_row(p: &PreparedRow, id: &str, ctx: &Context<'_>) -> Result<(Lieu, V
             })
             .collect();
         let body = match fields.get("presentation_detail") {
-            Some(SourceValue::Text(s)) => Some(s.clone()),
+            Some(SourceValue::Text(s)) => Some(s.as_str()),
             _ => None,
         };
         let origin = Origin {

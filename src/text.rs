@@ -28,6 +28,25 @@ pub fn chars_before(outer: &str, suffix: &str) -> usize {
     outer[..outer.len() - suffix.len()].chars().count()
 }
 
+/// The lines of `text`, each with its line feed: `text.split_inclusive('\n')`,
+/// with the line feeds found by `memchr`. A national check reads a million
+/// short front-matter lines, two or three times each; the standard
+/// library's search spent about 200 instructions on each.
+pub fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    let mut feeds = memchr::memchr_iter(b'\n', text.as_bytes());
+    std::iter::from_fn(move || {
+        let end = match feeds.next() {
+            Some(feed) => feed + 1,
+            None if start < text.len() => text.len(),
+            None => return None,
+        };
+        let line = &text[start..end];
+        start = end;
+        Some(line)
+    })
+}
+
 /// Lower case, accents removed, ligatures expanded: for comparisons that
 /// should not care how a partner typed a word.
 pub fn fold(s: &str) -> String {
@@ -284,6 +303,24 @@ pub fn percent_encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_lines_cuts_as_split_inclusive_does() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\r\n\nb\n",
+            "\n\né\n« x »",
+            "---\nnom: A\n---\n",
+        ] {
+            let ours: Vec<&str> = split_lines(text).collect();
+            let std: Vec<&str> = text.split_inclusive('\n').collect();
+            assert_eq!(ours, std, "{text:?}");
+        }
+    }
 
     #[test]
     fn chars_before_a_suffix_counts_characters_not_bytes() {

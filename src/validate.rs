@@ -119,7 +119,7 @@ pub struct Origin<'a> {
     /// Position used for problems that concern the whole place.
     pub start: Position,
     /// The Markdown body, which is `presentation_detail`.
-    pub body: Option<String>,
+    pub body: Option<&'a str>,
 }
 
 struct Validator<'a> {
@@ -209,7 +209,7 @@ pub fn validate_place(inputs: &[InputField], origin: Origin<'_>, ctx: &Context<'
     let mut values: HashMap<&'static str, FieldValue> = HashMap::with_capacity(schema.fields.len() + 1);
     for field in &schema.fields {
         if field.name == "presentation_detail" {
-            if let Some(body) = origin.body.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+            if let Some(body) = origin.body.map(str::trim).filter(|b| !b.is_empty()) {
                 values.insert(field.name.as_str(), FieldValue::Text(body.to_string()));
             }
             continue;
@@ -879,7 +879,7 @@ pub fn validate_place_file(file: &ContentFile, ctx: &Context<'_>) -> (Option<Val
         file: &file.path,
         file_id: Some(file.stem()),
         start: Position::new(1, 1),
-        body: Some(split.body.to_string()),
+        body: Some(split.body),
     };
     let (lieu, mut diagnostics) = validate_place(&inputs, origin, ctx);
     // The description is the body trimmed (see `validate_place`): that is

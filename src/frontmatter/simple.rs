@@ -21,7 +21,7 @@ const MAX_VALUES: usize = 1_000;
 /// The entries of `yaml`, or `None` when it is not in the simple subset.
 /// `shift` is added to line numbers (the YAML's first line in the file, minus one).
 pub fn parse(yaml: &str, shift: u32) -> Option<Vec<RawEntry>> {
-    if yaml.len() > MAX_BYTES || !yaml.chars().all(allowed_char) {
+    if yaml.len() > MAX_BYTES || !all_allowed(yaml) {
         return None;
     }
     let mut entries: Vec<RawEntry> = Vec::new();
@@ -30,7 +30,9 @@ pub fn parse(yaml: &str, shift: u32) -> Option<Vec<RawEntry>> {
     let mut list: Option<(usize, usize)> = None;
     // An entry whose value is still empty: a list may follow.
     let mut pending_empty: Option<usize> = None;
-    for (index, line) in yaml.split('\n').enumerate() {
+    // `yaml.split('\n')` but for a last empty line, which is skipped anyway.
+    let lines = crate::text::split_lines(yaml).map(|l| l.strip_suffix('\n').unwrap_or(l));
+    for (index, line) in lines.enumerate() {
         let line_no = index as u32 + 1;
         let indent = line.len() - line.trim_start_matches(' ').len();
         let rest = &line[indent..];
@@ -111,9 +113,43 @@ pub fn parse(yaml: &str, shift: u32) -> Option<Vec<RawEntry>> {
     (!entries.is_empty()).then_some(entries)
 }
 
-/// Characters the subset accepts anywhere. Control characters (but the line
-/// feed), byte-order marks, non-characters and Unicode line separators are
-/// the full parser's business.
+/// Whether every character of `text` is [`allowed_char`], read as bytes.
+/// In UTF-8, each refused character is a byte below 0x20 (but the line
+/// feed) or 0x7F, or starts with 0xC2, 0xE2 or 0xEF (always lead bytes):
+/// blocks of 64 bytes are first screened for those, without a branch per
+/// byte, and only the few suspicious blocks are read closely.
+fn all_allowed(text: &str) -> bool {
+    const BLOCK: usize = 64;
+    let bytes = text.as_bytes();
+    let next = |i: usize| bytes.get(i).copied();
+    let refused_at = |i: usize| match bytes[i] {
+        b'\n' => false,
+        b if b < 0x20 || b == 0x7F => true,
+        // C1 controls, U+0080 to U+009F.
+        0xC2 => matches!(next(i + 1), Some(0x80..=0x9F)),
+        // U+2028 and U+2029.
+        0xE2 => next(i + 1) == Some(0x80) && matches!(next(i + 2), Some(0xA8 | 0xA9)),
+        // U+FEFF, U+FFFE and U+FFFF.
+        0xEF => matches!(
+            (next(i + 1), next(i + 2)),
+            (Some(0xBB), Some(0xBF)) | (Some(0xBF), Some(0xBE | 0xBF))
+        ),
+        _ => false,
+    };
+    (0..bytes.len()).step_by(BLOCK).all(|start| {
+        let end = (start + BLOCK).min(bytes.len());
+        let suspicious = bytes[start..end].iter().fold(false, |found, &b| {
+            found | ((b < 0x20) & (b != b'\n')) | (b == 0x7F) | (b == 0xC2) | (b == 0xE2) | (b == 0xEF)
+        });
+        !suspicious || !(start..end).any(refused_at)
+    })
+}
+
+/// Characters the subset accepts anywhere: control characters (but the
+/// line feed), byte-order marks, non-characters and Unicode line separators
+/// are the full parser's business. The specification [`all_allowed`]
+/// follows, byte by byte (tested against it).
+#[cfg(test)]
 fn allowed_char(c: char) -> bool {
     c == '\n' || !(c.is_control() || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}' | '\u{2028}' | '\u{2029}'))
 }
@@ -121,10 +157,12 @@ fn allowed_char(c: char) -> bool {
 /// `key:` followed by nothing or a space: the key (ASCII letters, digits
 /// and `_`, starting with a letter or `_`) and what follows the colon.
 fn split_key(line: &str) -> Option<(&str, &str)> {
-    let end = line.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
+    // As bytes: the first byte of a character outside ASCII ends the key
+    // too, at a character boundary.
+    let end = line.bytes().position(|b| !(b.is_ascii_alphanumeric() || b == b'_'))?;
     let (key, rest) = line.split_at(end);
-    let first = key.chars().next()?;
-    if !(first.is_ascii_alphabetic() || first == '_') || is_special_word(key) {
+    let first = *key.as_bytes().first()?;
+    if !(first.is_ascii_alphabetic() || first == b'_') || is_special_word(key) {
         return None;
     }
     let after = rest.strip_prefix(':')?;
@@ -152,7 +190,14 @@ fn scalar(text: &str) -> Option<(RawValue, bool)> {
     let first = trimmed.chars().next()?;
     if first == '"' || first == '\'' {
         let inner = trimmed.strip_prefix(first)?.strip_suffix(first)?;
-        if inner.contains(first) || (first == '"' && inner.contains('\\')) {
+        // The same quote inside, or an escape in double quotes: the full
+        // parser's business. All ASCII, so searched as bytes.
+        let found = if first == '"' {
+            memchr::memchr2(b'"', b'\\', inner.as_bytes())
+        } else {
+            memchr::memchr(b'\'', inner.as_bytes())
+        };
+        if found.is_some() {
             return None;
         }
         return Some((RawValue::Scalar(inner.to_string()), true));
@@ -163,7 +208,14 @@ fn scalar(text: &str) -> Option<(RawValue, bool)> {
     if !(first.is_alphanumeric() || first == '+' || first == '(' || negative_number) {
         return None;
     }
-    if trimmed.contains(": ") || trimmed.ends_with(':') || trimmed.contains(" #") {
+    // `: ` or a final `:` (a mapping), ` #` (a comment): searched as bytes,
+    // which the standard library's substring search is much slower at.
+    let bytes = trimmed.as_bytes();
+    let indicator = memchr::memchr2_iter(b':', b'#', bytes).any(|i| match bytes[i] {
+        b':' => bytes.get(i + 1).is_none_or(|&b| b == b' '),
+        _ => i > 0 && bytes[i - 1] == b' ',
+    });
+    if indicator {
         return None;
     }
     if matches!(trimmed, "null" | "Null" | "NULL") {
@@ -177,6 +229,27 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::path::Path;
+
+    #[test]
+    fn the_byte_scan_refuses_exactly_the_refused_characters() {
+        let chars = (0..0x3400u32)
+            .chain(0xfe00..=0x1_0100)
+            .chain([0x1f600, 0xe_0001, 0x10_fffd, 0x10_ffff])
+            .filter_map(char::from_u32);
+        for c in chars {
+            let alone = c.to_string();
+            let within = format!("nom: a{c}b");
+            assert_eq!(all_allowed(&alone), allowed_char(c), "{:#x}", c as u32);
+            assert_eq!(all_allowed(&within), allowed_char(c), "{:#x}", c as u32);
+            // Across the boundary of two blocks of 64 bytes, and at the end.
+            for before in 61..=64 {
+                let across = format!("{}{c}{}", "a".repeat(before), "b".repeat(70));
+                assert_eq!(all_allowed(&across), allowed_char(c), "{:#x} after {before}", c as u32);
+                let last = format!("{}{c}", "a".repeat(before));
+                assert_eq!(all_allowed(&last), allowed_char(c), "{:#x} at the end", c as u32);
+            }
+        }
+    }
 
     /// Whenever the fast reader answers, the full parser agrees exactly.
     fn agrees(yaml: &str) -> bool {
