@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::nearest::PointIndex;
 use crate::render::OutputFile;
 use crate::territories::LatLon;
-use crate::text;
+use crate::text::{self, Precision};
 use crate::urls;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -438,15 +438,6 @@ pub struct Dashboard {
     pub charts: Vec<ChartFile>,
 }
 
-/// « 3,2 km » below 10 km, « 18 km » above, as elsewhere on the site.
-pub fn french_km(km: f64) -> String {
-    if km < 10.0 {
-        format!("{km:.1} km").replace('.', ",")
-    } else {
-        format!("{km:.0} km")
-    }
-}
-
 /// « 12,5 % ».
 fn french_percent(part: u64, total: u64) -> String {
     if total == 0 {
@@ -652,7 +643,10 @@ pub fn dashboard(site: &Site) -> Dashboard {
                 },
                 epci: epci_name(&c.epci_siren),
                 population: crate::render::format_thousands(c.population),
-                distance: z.distance_km.map(french_km).unwrap_or_else(|| "aucun lieu".into()),
+                distance: z
+                    .distance_km
+                    .map(text::french_km)
+                    .unwrap_or_else(|| "aucun lieu".into()),
             }
         })
         .collect();
@@ -1050,7 +1044,8 @@ fn write_csv(rows: Vec<Vec<String>>) -> Result<Vec<u8>, Error> {
 /// Distances with a decimal point: the files are read by spreadsheets and
 /// scripts, not by people.
 fn km_field(km: Option<f64>) -> String {
-    km.map(|d| format!("{d:.1}")).unwrap_or_default()
+    km.map(|d| text::fixed_point(d, Precision::Tenths, '.'))
+        .unwrap_or_default()
 }
 
 pub fn csv_files(site: &Site, cov: &Coverage) -> Result<Vec<OutputFile>, Error> {

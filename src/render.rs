@@ -275,34 +275,6 @@ pub fn french_date(date: chrono::NaiveDate) -> String {
     format!("{} {} {}", day, text::MONTHS[date.month0() as usize], date.year())
 }
 
-/// « 3,2 km » below 10 km, « 13 km » above.
-fn french_km(km: f64) -> String {
-    // Tenths (or units) rounded as an integer: formatting a float with a
-    // precision was 1 % of a national build. Near a tie, where multiplying
-    // by ten may round differently from the exact decimal expansion,
-    // formatting decides.
-    let (scaled, tenths) = if km < 10.0 { (km * 10.0, true) } else { (km, false) };
-    let fraction = scaled - scaled.floor();
-    if !(0.0..1e15).contains(&scaled) || (fraction - 0.5).abs() < 1e-6 {
-        return french_km_by_formatting(km);
-    }
-    let rounded = scaled.round() as u64;
-    if tenths {
-        format!("{},{} km", rounded / 10, rounded % 10)
-    } else {
-        format!("{rounded} km")
-    }
-}
-
-/// [`french_km`], by formatting the float with a precision.
-fn french_km_by_formatting(km: f64) -> String {
-    if km < 10.0 {
-        format!("{km:.1} km").replace('.', ",")
-    } else {
-        format!("{km:.0} km")
-    }
-}
-
 fn phone(normalized: &str) -> Phone {
     Phone {
         href: format!("tel:{normalized}"),
@@ -887,7 +859,7 @@ impl<'a> Renderer<'a> {
             .ok_or_else(|| Error::Internal("carte sans « carte »".into()))?;
         Ok(Shared(tera::Value::from_serializable(&CardFields {
             carte,
-            distance: Some(french_km(km)),
+            distance: Some(text::french_km(km)),
         })))
     }
 
@@ -2132,37 +2104,15 @@ mod tests {
             french_date(chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()),
             "1er mars 2026"
         );
-        assert_eq!(french_km(3.24), "3,2 km");
-        assert_eq!(french_km(12.6), "13 km");
-        assert_eq!(french_km(9.96), "10,0 km");
-        assert_eq!(french_km(0.0), "0,0 km");
+        assert_eq!(text::french_km(3.24), "3,2 km");
+        assert_eq!(text::french_km(12.6), "13 km");
+        assert_eq!(text::french_km(9.96), "10,0 km");
+        assert_eq!(text::french_km(0.0), "0,0 km");
         assert_eq!(format_thousands(77130), "77\u{202f}130");
         assert_eq!(display_url("https://www.exemple.fr/"), "exemple.fr");
         assert_eq!(
             display_url("https://www.bayonne.fr/numerique/cyber-bases?x=1"),
             "bayonne.fr"
         );
-    }
-
-    /// The integer shortcut writes what formatting with a precision writes,
-    /// ties included (0.25 is exact in binary and rounds to even; 0.35 is
-    /// just below its decimal and rounds down).
-    #[test]
-    fn distances_read_as_formatting_would_write_them() {
-        let mut values: Vec<f64> = vec![
-            0.05, 0.15, 0.25, 0.35, 0.45, 2.5, 9.95, 9.949_999, 10.5, 11.5, 12.5, 1e16,
-        ];
-        // Deterministic pseudo-random distances, and every tie of a grid.
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        for _ in 0..200_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            values.push((x % 3_000_000) as f64 / 10_000.0);
-        }
-        values.extend((0..4000).map(|i| f64::from(i) * 0.05));
-        for km in values {
-            assert_eq!(french_km(km), french_km_by_formatting(km), "{km}");
-        }
     }
 }

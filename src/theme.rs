@@ -258,12 +258,23 @@ fn escape_runs<E>(
     entity: impl Fn(u8) -> Option<&'static str>,
     mut push: impl FnMut(&str) -> Result<(), E>,
 ) -> Result<(), E> {
+    // Most values have no special character at all: blocks of 32 bytes are
+    // screened without a branch per byte, and only the blocks that have one
+    // are read byte by byte (HTML escaping was 3 % of a national build).
+    const SCREEN: usize = 32;
+    let bytes = input.as_bytes();
     let mut copied = 0;
-    for (i, byte) in input.bytes().enumerate() {
-        if let Some(entity) = entity(byte) {
-            push(&input[copied..i])?;
-            push(entity)?;
-            copied = i + 1;
+    for (b, block) in bytes.chunks(SCREEN).enumerate() {
+        if !block.iter().fold(false, |found, &byte| found | entity(byte).is_some()) {
+            continue;
+        }
+        for (i, &byte) in block.iter().enumerate() {
+            if let Some(entity) = entity(byte) {
+                let at = b * SCREEN + i;
+                push(&input[copied..at])?;
+                push(entity)?;
+                copied = at + 1;
+            }
         }
     }
     push(&input[copied..])
@@ -379,12 +390,25 @@ mod tests {
         );
         assert_eq!(escape_html(""), "");
         assert_eq!(escape_html("&"), "&amp;");
+        // Blocks without a special character are skipped whole: around
+        // their edges, and with characters of several bytes.
+        for at in [0, 1, 30, 31, 32, 33, 63, 64, 65, 95, 96, 130] {
+            for filler in ["a", "é", "😀"] {
+                let mut input = filler.repeat(140 / filler.len());
+                let cut = input
+                    .char_indices()
+                    .nth(at / filler.len())
+                    .map_or(input.len(), |(i, _)| i);
+                input.insert(cut, '<');
+                assert_eq!(escape_html(&input), escape_html_by_char(&input), "{filler} {at}");
+            }
+        }
     }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         #[test]
-        fn escape_html_agrees_with_the_per_char_definition(input in "[&<>\"'a-zé€😀 ]{0,40}") {
+        fn escape_html_agrees_with_the_per_char_definition(input in "[&<>\"'a-zé€😀 ]{0,100}") {
             prop_assert_eq!(escape_html(&input), escape_html_by_char(&input));
         }
     }
