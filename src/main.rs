@@ -130,6 +130,10 @@ fn run(command: Command) -> Result<i32, Error> {
             base_url,
             jobs,
         } => {
+            // A build ends soon after its peak: memory it frees is better
+            // kept for its next pages than handed back and faulted in again
+            // (see keep_freed_memory).
+            serve::keep_freed_memory();
             let options = BuildOptions {
                 root,
                 output,
