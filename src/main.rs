@@ -133,7 +133,7 @@ fn run(command: Command) -> Result<i32, Error> {
             // A build ends soon after its peak: memory it frees is better
             // kept for its next pages than handed back and faulted in again
             // (see keep_freed_memory).
-            serve::keep_freed_memory();
+            pipeline::keep_freed_memory();
             let options = BuildOptions {
                 root,
                 output,
@@ -178,7 +178,7 @@ fn run(command: Command) -> Result<i32, Error> {
         }
         Command::Serve { root, port, output } => {
             // An option of the allocator chosen above: see keep_freed_memory.
-            serve::keep_freed_memory();
+            pipeline::keep_freed_memory();
             serve::serve(serve::ServeOptions { root, port, output })?;
             Ok(0)
         }
