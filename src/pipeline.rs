@@ -349,6 +349,7 @@ pub fn render_all(
         let (path, hash) = put(sink, sw.path, &sw.bytes)?;
         manifest.insert(path, hash);
     }
+    drop_in_background(renderer.into_caches());
     Ok(manifest)
 }
 
