@@ -382,6 +382,10 @@ fn put_pieces(sink: &dyn Sink, path: &str, pieces: &[std::borrow::Cow<'_, [u8]>]
     Ok((path.to_string(), hash_file_pieces(path, pieces)))
 }
 
+/// Pages rendered in one go by a thread: small enough that the other core
+/// does not wait long for the last task, large enough to cost nothing.
+const PAGES_PER_TASK: usize = 64;
+
 /// Renders `keys` in parallel into `sink`: path, hash and (if `record`)
 /// what each page read.
 pub fn render_pages(
@@ -394,6 +398,9 @@ pub fn render_pages(
     let by_kind = KindTimes::default();
     let result = keys
         .par_iter()
+        // Pages differ in cost a hundredfold: rayon would leave tasks of
+        // thousands of pages, and one core alone with the last of them.
+        .with_max_len(PAGES_PER_TASK)
         .map(|&key| {
             let started = by_kind.start();
             let mut reads = if record {
