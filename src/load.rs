@@ -77,7 +77,7 @@ pub fn too_big(size: u64) -> String {
 /// (before reading it all) or not UTF-8.
 fn read_content_file(path: &Path, relative: PathBuf) -> Result<Result<ContentFile, Diagnostic>, Error> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
     if size > MAX_FILE_BYTES {
         return Ok(Err(Diagnostic::error(
@@ -91,9 +91,12 @@ fn read_content_file(path: &Path, relative: PathBuf) -> Result<Result<ContentFil
         )));
     }
     // One byte more than the size, so that reading the end of the file does
-    // not grow the buffer.
+    // not grow the buffer. Through `take`: a `File`'s own `read_to_end` asks
+    // the system for the size and position again, two calls more per file.
     let mut bytes = Vec::with_capacity(size as usize + 1);
-    file.read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
+    file.take(u64::MAX)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
     Ok(utf8_file(bytes, relative))
 }
 

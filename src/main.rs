@@ -108,6 +108,7 @@ enum NewCommand {
 }
 
 fn main() -> ExitCode {
+    pipeline::seed_hash_maps_per_thread();
     let cli = Cli::parse();
     let code = match run(cli.command) {
         Ok(code) => code,

@@ -112,6 +112,39 @@ pub fn keep_freed_memory() {
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
 }
 
+/// Seeds for hash maps from a counter per thread. ahash's default source
+/// is one counter for the whole process, which every new map increments:
+/// Tera makes a map per struct of every page, so that counter bounced
+/// between the cores a few million times per national build. Each map
+/// still gets its own seed.
+struct ThreadSeeds;
+
+impl ahash::random_state::RandomSource for ThreadSeeds {
+    fn gen_hasher_seed(&self) -> usize {
+        thread_local! {
+            static NEXT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+        }
+        NEXT.with(|next| {
+            // Starts from the counter's own address, which differs by
+            // thread, as ahash's default starts from a static's address.
+            let seed = match next.get() {
+                0 => next as *const _ as usize,
+                n => n,
+            }
+            .wrapping_add(0x9e37_79b9_7f4a_7c15_u64 as usize);
+            next.set(seed);
+            seed
+        })
+    }
+}
+
+/// Makes ahash (Tera's maps, and ours) take seeds from [`ThreadSeeds`].
+/// Must come before the first map: afterwards, the default source stays.
+/// Called by the binary at its start.
+pub fn seed_hash_maps_per_thread() {
+    let _ = ahash::random_state::set_random_source(ThreadSeeds);
+}
+
 /// Peak resident memory of the process so far, where the system says it
 /// (Linux): tells which stage sets the peak.
 fn peak_memory_mib() -> Option<u64> {
@@ -817,6 +850,18 @@ const PREVIEW_CONFIG: &str = "titre: Essai\nediteur: Essai\nurl_de_base: https:/
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_map_gets_its_own_seed_on_every_thread() {
+        use ahash::random_state::RandomSource;
+        let seeds = || (0..1000).map(|_| ThreadSeeds.gen_hasher_seed()).collect::<Vec<_>>();
+        let here = seeds();
+        let there = std::thread::spawn(seeds).join().unwrap();
+        let mut all: Vec<usize> = here.iter().chain(&there).copied().collect();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), 2000);
+    }
 
     #[test]
     fn the_option_turned_off_is_mimallocs_purge_delay() {
