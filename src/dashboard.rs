@@ -889,7 +889,7 @@ fn commune_groups(
                         "sur place".to_string()
                     } else {
                         match n {
-                            Some((_, d)) => format!("{d:.1}").replace('.', ","),
+                            Some((_, d)) => text::fixed_point(*d, Precision::Tenths, ','),
                             None => "–".to_string(),
                         }
                     }
