@@ -10,7 +10,7 @@
 
 use crate::enrich::Site;
 use crate::error::Error;
-use crate::nearest::PointIndex;
+use crate::nearest::ClassedIndex;
 use crate::render::OutputFile;
 use crate::territories::LatLon;
 use crate::text::{self, Precision};
@@ -63,17 +63,25 @@ impl Coverage {
 pub fn coverage(site: &Site) -> Coverage {
     use rayon::prelude::*;
     let services = services();
-    // One index per service, of the places offering it (the same grid as
-    // the nearest places of communes: exact, and fast nationally).
-    let indexes: Vec<PointIndex> = services
-        .par_iter()
-        .map(|service| {
-            PointIndex::new(
-                site.places
-                    .iter()
-                    .map(|p| p.point.filter(|_| p.lieu.services.iter().any(|s| s == service)))
-                    .collect(),
-            )
+    // One index of the places, each with the services it offers as bits
+    // (by groups of 64, the most a mask holds; the vocabulary has 12): the
+    // same grid as the nearest places of communes, exact, and one walk
+    // around each commune for all services.
+    let groups: Vec<ClassedIndex> = services
+        .chunks(64)
+        .map(|group| {
+            let offered = site
+                .places
+                .iter()
+                .map(|p| {
+                    group
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, service)| p.lieu.services.iter().any(|s| s == *service))
+                        .fold(0u64, |mask, (bit, _)| mask | (1 << bit))
+                })
+                .collect();
+            ClassedIndex::new(site.places.iter().map(|p| p.point).collect(), offered)
         })
         .collect();
     let communes = site
@@ -82,9 +90,13 @@ pub fn coverage(site: &Site) -> Coverage {
         .enumerate()
         .map(|(ci, c)| CommuneCoverage {
             commune: ci,
-            nearest: indexes
-                .iter()
-                .map(|index| c.point.and_then(|o| index.nearest(o, 1, |_| true).first().copied()))
+            nearest: services
+                .chunks(64)
+                .zip(&groups)
+                .flat_map(|(group, index)| match c.point {
+                    Some(origin) => index.nearest_of_each(origin, group.len()),
+                    None => vec![None; group.len()],
+                })
                 .collect(),
         })
         .collect();
@@ -1227,6 +1239,7 @@ pub fn csv_files(site: &Site, cov: &Coverage) -> Result<Vec<OutputFile>, Error> 
 mod tests {
     use super::*;
     use crate::load::ContentFile;
+    use crate::nearest::PointIndex;
     use crate::territories::Territories;
     use crate::validate;
     use std::path::{Path, PathBuf};

@@ -161,13 +161,131 @@ impl PointIndex {
     }
 }
 
+/// Points that each belong to some classes (the bits of a mask, such as the
+/// services a place offers): the nearest point of every class at once.
+/// The dashboard asks, for each of 35,000 communes, the nearest place
+/// offering each service: one walk through the rings around the commune
+/// instead of one per service, each visiting the same cells.
+pub struct ClassedIndex {
+    index: PointIndex,
+    /// The index's cells, each with the classes of its points: a walk for
+    /// a rare class passes over the cells without it.
+    cells: HashMap<(i32, i32), (u64, Vec<Entry>)>,
+    classes: Vec<u64>,
+    /// Classes that some point with coordinates belongs to: a search for
+    /// any other would walk every ring to find nothing.
+    present: u64,
+}
+
+impl ClassedIndex {
+    /// `classes[i]`: the classes of `points[i]`.
+    pub fn new(points: Vec<Option<LatLon>>, classes: Vec<u64>) -> ClassedIndex {
+        let present = points
+            .iter()
+            .zip(&classes)
+            .filter(|(p, _)| p.is_some_and(|p| p.lat.is_finite() && p.lon.is_finite()))
+            .fold(0, |all, (_, &c)| all | c);
+        let index = PointIndex::new(points);
+        let cells = index
+            .cells
+            .iter()
+            .map(|(&cell, entries)| {
+                let mask = entries.iter().fold(0, |all, &(i, _)| all | classes[i]);
+                (cell, (mask, entries.clone()))
+            })
+            .collect();
+        ClassedIndex {
+            index,
+            cells,
+            classes,
+            present,
+        }
+    }
+
+    /// For each class below `count` (at most 64), what
+    /// `nearest(origin, 1, …)` gives among that class's points: the same
+    /// point and distance, to the bit.
+    pub fn nearest_of_each(&self, origin: LatLon, count: usize) -> Vec<Option<(usize, f64)>> {
+        let mut nearest = vec![None; count];
+        let all_below = if count >= 64 { u64::MAX } else { (1u64 << count) - 1 };
+        // Classes still searched, with their candidates as in `nearest`.
+        let mut open = self.present & all_below;
+        let mut found: Vec<Vec<(usize, f64)>> = vec![Vec::new(); count];
+        let classes = &self.classes;
+        let of_class = |class: usize| move |i: usize| classes[i] & (1 << class) != 0;
+        if !(origin.lat.is_finite() && origin.lon.is_finite()) {
+            for class in bits(open) {
+                nearest[class] = self.index.brute_force(origin, 1, &of_class(class)).first().copied();
+            }
+            return nearest;
+        }
+        let o = unit_vector(origin);
+        let (ci, cj) = cell_of(origin);
+        let max_abs_lat = self.index.max_abs_lat.max(origin.lat.abs());
+        // Per class, the largest chord a candidate may have given the
+        // nearest seen so far: in a city's cells, most points are farther,
+        // and are passed over instead of kept for `shortlist`.
+        let mut limit = vec![f64::INFINITY; count];
+        let mut ring = 0;
+        while open != 0 {
+            if ring > MAX_RINGS {
+                for class in bits(open) {
+                    nearest[class] = self.index.brute_force(origin, 1, &of_class(class)).first().copied();
+                }
+                break;
+            }
+            for (di, dj) in ring_cells(ring) {
+                if let Some((cell_classes, list)) = self.cells.get(&(ci + di, cj + dj))
+                    && cell_classes & open != 0
+                {
+                    for &(i, v) in list {
+                        let wanted = classes[i] & open;
+                        if wanted != 0 {
+                            let chord = chord2(o, v);
+                            for class in bits(wanted) {
+                                if chord <= limit[class] {
+                                    found[class].push((i, chord));
+                                    limit[class] = limit[class].min(cutoff(chord));
+                                } else if chord >= NEAR_ANTIPODE || chord.is_nan() {
+                                    // Kept by `shortlist` whatever the cutoff.
+                                    found[class].push((i, chord));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let bound = chord2_lower_bound(ring, max_abs_lat);
+            for class in bits(open) {
+                if !found[class].is_empty() && shortlist(&mut found[class], 1) <= bound {
+                    let candidates = std::mem::take(&mut found[class]);
+                    nearest[class] = self.index.rank(origin, candidates, 1).first().copied();
+                    open &= !(1 << class);
+                }
+            }
+            ring += 1;
+        }
+        nearest
+    }
+}
+
+/// The positions of the bits set in `mask`, lowest first.
+fn bits(mut mask: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let bit = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            bit
+        })
+    })
+}
+
 /// Keeps, of candidates given as (index, squared chord), those that may be
 /// among the `k` nearest (at least `k` of them), and returns the largest
 /// squared chord such a candidate can have.
 fn shortlist(found: &mut Vec<(usize, f64)>, k: usize) -> f64 {
     let (_, kth, _) = found.select_nth_unstable_by(k - 1, |a, b| a.1.total_cmp(&b.1));
-    let c = kth.1.sqrt() * (1.0 + CHORD_SLACK) + CHORD_SLACK;
-    let cutoff = c * c;
+    let cutoff = cutoff(kth.1);
     // NaN chords come from a non-finite origin: their haversine is NaN
     // too, and they sort as it says.
     found.retain(|f| f.1 <= cutoff || f.1 >= NEAR_ANTIPODE || f.1.is_nan());
@@ -176,6 +294,13 @@ fn shortlist(found: &mut Vec<(usize, f64)>, k: usize) -> f64 {
 
 fn sort(list: &mut [(usize, f64)]) {
     list.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+}
+
+/// The largest squared chord that may still rank before or with a point
+/// at squared chord `chord`, given how chords and the haversine round.
+fn cutoff(chord: f64) -> f64 {
+    let c = chord.sqrt() * (1.0 + CHORD_SLACK) + CHORD_SLACK;
+    c * c
 }
 
 /// The cells at Chebyshev distance `ring` from the centre cell.
@@ -430,6 +555,69 @@ mod tests {
             );
             assert!(found.iter().zip(&expected).all(|(a, b)| a.1.to_bits() == b.1.to_bits()));
         }
+    }
+
+    proptest! {
+        #[test]
+        fn the_nearest_of_each_class_is_the_nearest_among_its_points(
+            points in national_points(),
+            masks in proptest::collection::vec(0u64..16, 0..450),
+            origin in prop_oneof![
+                (-23.0f64..50.0, -63.0f64..168.0),
+                (42.0f64..50.0, -5.0f64..8.0),
+                (-22.0f64..-20.5, 55.0f64..56.0),
+            ],
+            count in 0usize..6,
+        ) {
+            // Class 4 and 5 have no point; the last points have no class.
+            let classes: Vec<u64> = (0..points.len()).map(|i| masks.get(i).copied().unwrap_or(0)).collect();
+            let origin = LatLon { lat: origin.0, lon: origin.1 };
+            let index = PointIndex::new(points.clone());
+            let expected: Vec<Option<(usize, f64)>> = (0..count)
+                .map(|class| index.nearest(origin, 1, |i| classes[i] & (1 << class) != 0).first().copied())
+                .collect();
+            prop_assert_eq!(ClassedIndex::new(points, classes).nearest_of_each(origin, count), expected);
+        }
+    }
+
+    #[test]
+    fn every_class_from_a_non_finite_origin_or_none_at_all() {
+        let points = vec![
+            Some(LatLon { lat: 43.3, lon: -0.37 }),
+            None,
+            Some(LatLon { lat: 43.2, lon: -0.3 }),
+            Some(LatLon {
+                lat: f64::NAN,
+                lon: 0.0,
+            }),
+        ];
+        // Class 2 only has points without usable coordinates.
+        let classes = vec![0b01, 0b110, 0b11, 0b100];
+        let index = PointIndex::new(points.clone());
+        let classed = ClassedIndex::new(points, classes.clone());
+        for origin in [
+            LatLon {
+                lat: f64::NAN,
+                lon: 0.0,
+            },
+            LatLon { lat: 43.0, lon: -0.2 },
+            LatLon { lat: -21.0, lon: 55.5 },
+        ] {
+            let found = classed.nearest_of_each(origin, 3);
+            for (class, got) in found.iter().enumerate() {
+                let expected = index
+                    .nearest(origin, 1, |i| classes[i] & (1 << class) != 0)
+                    .first()
+                    .copied();
+                assert_eq!(
+                    got.map(|g| (g.0, g.1.to_bits())),
+                    expected.map(|e| (e.0, e.1.to_bits())),
+                    "{origin:?}, class {class}"
+                );
+            }
+            assert_eq!(found[2], None);
+        }
+        assert_eq!(bits(0b1010_0001).collect::<Vec<_>>(), vec![0, 5, 7]);
     }
 
     #[test]
