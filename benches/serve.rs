@@ -37,6 +37,7 @@ fn main() {
     // dropping the in-process site: 27 ms of the bench's, not the server's,
     // added to that save (58 ms against 17–24 ms for the others).
     annuaire::pipeline::keep_freed_memory();
+    annuaire::pipeline::seed_hash_maps_per_thread();
     let Some(original) = args.first().map(PathBuf::from) else {
         eprintln!("usage : cargo bench --bench serve -- DOSSIER_DU_SITE [NOMBRE_DE_MODIFICATIONS] [PAUSE_MS]");
         std::process::exit(2);
