@@ -378,6 +378,67 @@ pub enum ChangedList {
 /// places of the communes and intercommunalités it could enter or leave.
 /// Returns the lists whose content changed.
 pub fn replace_place(site: &mut Site, i: usize, new: Place) -> Vec<ChangedList> {
+    let settled = {
+        let old = &site.places[i];
+        old.point == new.point
+            && old.commune_code == new.commune_code
+            && old.epci_siren == new.epci_siren
+            && old.departement == new.departement
+            && old.lieu.services == new.lieu.services
+    };
+    if settled {
+        replace_settled_place(site, i, new)
+    } else {
+        replace_place_everywhere(site, i, new)
+    }
+}
+
+/// [`replace_place`] for a place that keeps its point, territories and
+/// services (a new name, telephone or presentation: most edits). No list
+/// of nearest places can change: the same points are at the same
+/// distances, offering the same needs. Only its territories' lists, sorted
+/// by name, may change order. Skips rebuilding the point index and going
+/// through every commune and intercommunalité (3.5 of `serve`'s 5 ms of
+/// enrichment at 10,000 places).
+fn replace_settled_place(site: &mut Site, i: usize, new: Place) -> Vec<ChangedList> {
+    site.places[i] = new;
+    let mut changed = Vec::new();
+    let place = &site.places[i];
+    if let Some(c) = site.commune_index(&place.commune_code)
+        && update_members(&site.places, &mut site.communes[c].places, i, true)
+    {
+        changed.push(ChangedList::CommunePlaces(c));
+    }
+    let epci = place.epci_siren.as_deref().and_then(|s| site.epci_index(s));
+    if let Some(e) = epci {
+        let keep = site.commune_index(&place.commune_code).is_some();
+        if update_members(&site.places, &mut site.epcis[e].places, i, keep) {
+            changed.push(ChangedList::EpciPlaces(e));
+        }
+    }
+    if let Some(d) = site.departement_index(&site.places[i].departement)
+        && update_members(&site.places, &mut site.departements[d].places, i, true)
+    {
+        changed.push(ChangedList::DepartementPlaces(d));
+    }
+    if let Some(e) = epci {
+        for n in 0..NEEDS.len() {
+            // Its places offering the need: the same ones, perhaps in a
+            // new order; the nearest outside, kept when there are none.
+            let inside = need_inside(&site.places, &site.epcis[e], n);
+            let need = &mut site.epcis[e].needs[n];
+            if inside != need.inside {
+                need.inside = inside;
+                changed.push(ChangedList::EpciNeed(e, n));
+            }
+        }
+    }
+    changed
+}
+
+/// [`replace_place`] for a place that may have moved, changed territory or
+/// services: every list it could enter or leave is computed again.
+fn replace_place_everywhere(site: &mut Site, i: usize, new: Place) -> Vec<ChangedList> {
     let old = std::mem::replace(&mut site.places[i], new);
     let k = site.config.lieux_proches;
     let mut changed = Vec::new();
@@ -558,16 +619,112 @@ fn centre(points: impl Iterator<Item = LatLon>) -> Option<LatLon> {
 }
 
 fn need_places(places: &[Place], index: &PointIndex, epci: &EpciEntry, need: usize, k: usize) -> NeedPlaces {
-    let need = &NEEDS[need];
-    let inside: Vec<usize> = epci
-        .places
-        .iter()
-        .copied()
-        .filter(|&p| orientation::offers(&places[p], need))
-        .collect();
+    let inside = need_inside(places, epci, need);
+    let offers = |p: usize| orientation::offers(&places[p], &NEEDS[need]);
     let nearby = match epci.centre {
-        Some(centre) if inside.is_empty() => index.nearest(centre, k, |p| orientation::offers(&places[p], need)),
+        Some(centre) if inside.is_empty() => index.nearest(centre, k, offers),
         _ => Vec::new(),
     };
     NeedPlaces { inside, nearby }
+}
+
+/// The places of `epci` offering `need`, in the EPCI's order (by name).
+fn need_inside(places: &[Place], epci: &EpciEntry, need: usize) -> Vec<usize> {
+    epci.places
+        .iter()
+        .copied()
+        .filter(|&p| orientation::offers(&places[p], &NEEDS[need]))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lists an edit can change, for comparing two sites.
+    #[derive(PartialEq)]
+    struct Lists {
+        commune_places: Vec<Vec<usize>>,
+        commune_nearest: Vec<Vec<(usize, f64)>>,
+        epci_places: Vec<Vec<usize>>,
+        epci_needs: Vec<Vec<NeedPlaces>>,
+        departement_places: Vec<Vec<usize>>,
+    }
+
+    fn lists(site: &Site) -> Lists {
+        Lists {
+            commune_places: site.communes.iter().map(|c| c.places.clone()).collect(),
+            commune_nearest: site.communes.iter().map(|c| c.nearest.clone()).collect(),
+            epci_places: site.epcis.iter().map(|e| e.places.clone()).collect(),
+            epci_needs: site.epcis.iter().map(|e| e.needs.clone()).collect(),
+            departement_places: site.departements.iter().map(|d| d.places.clone()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_renamed_place_changes_what_going_through_every_list_changes() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (site, _) = crate::pipeline::prepare(root, None).expect("the demo builds");
+        let mut reordered = 0;
+        for i in 0..site.places.len() {
+            // First, then last of every list sorted by name.
+            for prefix in ["Aa", "Zz"] {
+                let mut renamed = site.places[i].clone();
+                renamed.lieu.nom = format!("{prefix} {}", renamed.lieu.nom);
+                renamed.sort_key = text::fold(&renamed.lieu.nom);
+                let (mut quick, mut everywhere) = (site.clone(), site.clone());
+                let changed = replace_place(&mut quick, i, renamed.clone());
+                assert_eq!(
+                    changed,
+                    replace_place_everywhere(&mut everywhere, i, renamed),
+                    "{}",
+                    site.places[i].lieu.id
+                );
+                assert!(lists(&quick) == lists(&everywhere), "{}", site.places[i].lieu.id);
+                reordered += changed
+                    .iter()
+                    .filter(|c| matches!(c, ChangedList::EpciNeed(..)))
+                    .count();
+            }
+        }
+        // The demo's intercommunalités list several places per need: a new
+        // name moves places within them.
+        assert!(reordered > 20, "{reordered} lists of needs reordered");
+    }
+
+    #[test]
+    fn a_place_that_moves_or_changes_services_goes_through_every_list() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (site, _) = crate::pipeline::prepare(root, None).expect("the demo builds");
+        let (mut nearest, mut needs) = (0, 0);
+        for i in 0..site.places.len() {
+            let mut moved = site.places[i].clone();
+            moved.point = moved.point.map(|p| LatLon {
+                lat: p.lat + 0.3,
+                lon: p.lon,
+            });
+            let mut without_services = site.places[i].clone();
+            without_services.lieu.services.clear();
+            for new in [moved, without_services] {
+                let (mut quick, mut everywhere) = (site.clone(), site.clone());
+                let changed = replace_place(&mut quick, i, new.clone());
+                assert_eq!(changed, replace_place_everywhere(&mut everywhere, i, new));
+                assert!(lists(&quick) == lists(&everywhere), "{}", site.places[i].lieu.id);
+                nearest += changed
+                    .iter()
+                    .filter(|c| matches!(c, ChangedList::CommuneNearest(_)))
+                    .count();
+                needs += changed
+                    .iter()
+                    .filter(|c| matches!(c, ChangedList::EpciNeed(..)))
+                    .count();
+            }
+        }
+        // Lists of nearest places changed: taken for a settled place, the
+        // quick path would have left them as they were.
+        assert!(
+            nearest > 20 && needs > 20,
+            "{nearest} lists of nearest places, {needs} of needs"
+        );
+    }
 }
