@@ -108,6 +108,11 @@ impl PointIndex {
         let max_abs_lat = self.max_abs_lat.max(origin.lat.abs());
         // (index, squared chord).
         let mut found: Vec<(usize, f64)> = Vec::new();
+        // The `k` smallest chords seen so far, and the largest chord a
+        // candidate may have given them: in a city's cells, most points are
+        // farther, and are passed over instead of kept for `shortlist`.
+        let mut smallest: Vec<f64> = Vec::with_capacity(k + 1);
+        let mut limit = f64::INFINITY;
         let mut ring = 0;
         loop {
             if ring > MAX_RINGS {
@@ -116,8 +121,23 @@ impl PointIndex {
             for (di, dj) in ring_cells(ring) {
                 if let Some(list) = self.cells.get(&(ci + di, cj + dj)) {
                     for &(i, v) in list {
-                        if keep(i) {
-                            found.push((i, chord2(o, v)));
+                        if !keep(i) {
+                            continue;
+                        }
+                        let chord = chord2(o, v);
+                        if chord <= limit {
+                            found.push((i, chord));
+                            let at = smallest.partition_point(|&c| c <= chord);
+                            if at < k {
+                                smallest.insert(at, chord);
+                                smallest.truncate(k);
+                                if smallest.len() == k {
+                                    limit = cutoff(smallest[k - 1]);
+                                }
+                            }
+                        } else if chord >= NEAR_ANTIPODE || chord.is_nan() {
+                            // Kept by `shortlist` whatever the cutoff.
+                            found.push((i, chord));
                         }
                     }
                 }
