@@ -49,8 +49,16 @@ const NEAR_ANTIPODE: f64 = 4.0 - 1e-9;
 /// each cell it visits contiguously.
 type Entry = (usize, [f64; 3]);
 
+/// The points of one grid cell, and the classes they belong to (see
+/// [`ClassedIndex`]; none for a plain index).
+#[derive(Default)]
+struct Cell {
+    classes: u64,
+    entries: Vec<Entry>,
+}
+
 pub struct PointIndex {
-    cells: HashMap<(i32, i32), Vec<Entry>>,
+    cells: HashMap<(i32, i32), Cell>,
     points: Vec<Option<LatLon>>,
     /// Largest |latitude| of any point: where a degree of longitude is shortest.
     max_abs_lat: f64,
@@ -76,14 +84,21 @@ fn chord2(a: [f64; 3], b: [f64; 3]) -> f64 {
 
 impl PointIndex {
     pub fn new(points: Vec<Option<LatLon>>) -> PointIndex {
-        let mut cells: HashMap<(i32, i32), Vec<Entry>> = HashMap::new();
+        PointIndex::with_classes(points, |_| 0)
+    }
+
+    /// With the classes of each point (`classes_of(i)`) gathered per cell.
+    fn with_classes(points: Vec<Option<LatLon>>, classes_of: impl Fn(usize) -> u64) -> PointIndex {
+        let mut cells: HashMap<(i32, i32), Cell> = HashMap::new();
         let mut max_abs_lat: f64 = 0.0;
         for (i, p) in points.iter().enumerate() {
             if let Some(p) = p
                 && p.lat.is_finite()
                 && p.lon.is_finite()
             {
-                cells.entry(cell_of(*p)).or_default().push((i, unit_vector(*p)));
+                let cell = cells.entry(cell_of(*p)).or_default();
+                cell.classes |= classes_of(i);
+                cell.entries.push((i, unit_vector(*p)));
                 max_abs_lat = max_abs_lat.max(p.lat.abs());
             }
         }
@@ -106,48 +121,24 @@ impl PointIndex {
         let o = unit_vector(origin);
         let (ci, cj) = cell_of(origin);
         let max_abs_lat = self.max_abs_lat.max(origin.lat.abs());
-        // (index, squared chord).
-        let mut found: Vec<(usize, f64)> = Vec::new();
-        // The `k` smallest chords seen so far, and the largest chord a
-        // candidate may have given them: in a city's cells, most points are
-        // farther, and are passed over instead of kept for `shortlist`.
-        let mut smallest: Vec<f64> = Vec::with_capacity(k + 1);
-        let mut limit = f64::INFINITY;
+        let mut found = Candidates::new(k);
         let mut ring = 0;
         loop {
             if ring > MAX_RINGS {
                 return self.brute_force(origin, k, &keep);
             }
             for (di, dj) in ring_cells(ring) {
-                if let Some(list) = self.cells.get(&(ci + di, cj + dj)) {
-                    for &(i, v) in list {
-                        if !keep(i) {
-                            continue;
-                        }
-                        let chord = chord2(o, v);
-                        if chord <= limit {
-                            found.push((i, chord));
-                            let at = smallest.partition_point(|&c| c <= chord);
-                            if at < k {
-                                smallest.insert(at, chord);
-                                smallest.truncate(k);
-                                if smallest.len() == k {
-                                    limit = cutoff(smallest[k - 1]);
-                                }
-                            }
-                        } else if chord >= NEAR_ANTIPODE || chord.is_nan() {
-                            // Kept by `shortlist` whatever the cutoff.
-                            found.push((i, chord));
+                if let Some(cell) = self.cells.get(&(ci + di, cj + dj)) {
+                    for &(i, v) in &cell.entries {
+                        if keep(i) {
+                            found.offer(i, chord2(o, v));
                         }
                     }
                 }
             }
-            if found.len() >= k {
-                let cutoff = shortlist(&mut found, k);
-                // A point outside the rings seen so far is at least this far.
-                if cutoff <= chord2_lower_bound(ring, max_abs_lat) {
-                    return self.rank(origin, found, k);
-                }
+            // A point outside the rings seen so far is at least this far.
+            if found.settled_within(chord2_lower_bound(ring, max_abs_lat)) {
+                return self.rank(origin, found.list, k);
             }
             ring += 1;
         }
@@ -158,7 +149,7 @@ impl PointIndex {
         let mut all: Vec<(usize, f64)> = self
             .cells
             .values()
-            .flatten()
+            .flat_map(|cell| &cell.entries)
             .filter(|(i, _)| keep(*i))
             .map(|&(i, v)| (i, chord2(o, v)))
             .collect();
@@ -187,10 +178,9 @@ impl PointIndex {
 /// offering each service: one walk through the rings around the commune
 /// instead of one per service, each visiting the same cells.
 pub struct ClassedIndex {
+    /// Its cells know their points' classes: a walk for a rare class
+    /// passes over the cells without it.
     index: PointIndex,
-    /// The index's cells, each with the classes of its points: a walk for
-    /// a rare class passes over the cells without it.
-    cells: HashMap<(i32, i32), (u64, Vec<Entry>)>,
     classes: Vec<u64>,
     /// Classes that some point with coordinates belongs to: a search for
     /// any other would walk every ring to find nothing.
@@ -200,23 +190,10 @@ pub struct ClassedIndex {
 impl ClassedIndex {
     /// `classes[i]`: the classes of `points[i]`.
     pub fn new(points: Vec<Option<LatLon>>, classes: Vec<u64>) -> ClassedIndex {
-        let present = points
-            .iter()
-            .zip(&classes)
-            .filter(|(p, _)| p.is_some_and(|p| p.lat.is_finite() && p.lon.is_finite()))
-            .fold(0, |all, (_, &c)| all | c);
-        let index = PointIndex::new(points);
-        let cells = index
-            .cells
-            .iter()
-            .map(|(&cell, entries)| {
-                let mask = entries.iter().fold(0, |all, &(i, _)| all | classes[i]);
-                (cell, (mask, entries.clone()))
-            })
-            .collect();
+        let index = PointIndex::with_classes(points, |i| classes[i]);
+        let present = index.cells.values().fold(0, |all, cell| all | cell.classes);
         ClassedIndex {
             index,
-            cells,
             classes,
             present,
         }
@@ -228,48 +205,37 @@ impl ClassedIndex {
     pub fn nearest_of_each(&self, origin: LatLon, count: usize) -> Vec<Option<(usize, f64)>> {
         let mut nearest = vec![None; count];
         let all_below = if count >= 64 { u64::MAX } else { (1u64 << count) - 1 };
-        // Classes still searched, with their candidates as in `nearest`.
+        // Classes still searched, each with its candidates as in `nearest`.
         let mut open = self.present & all_below;
-        let mut found: Vec<Vec<(usize, f64)>> = vec![Vec::new(); count];
+        let mut found: Vec<Candidates> = (0..count).map(|_| Candidates::new(1)).collect();
         let classes = &self.classes;
-        let of_class = |class: usize| move |i: usize| classes[i] & (1 << class) != 0;
-        if !(origin.lat.is_finite() && origin.lon.is_finite()) {
-            for class in bits(open) {
-                nearest[class] = self.index.brute_force(origin, 1, &of_class(class)).first().copied();
-            }
-            return nearest;
-        }
         let o = unit_vector(origin);
         let (ci, cj) = cell_of(origin);
         let max_abs_lat = self.index.max_abs_lat.max(origin.lat.abs());
-        // Per class, the largest chord a candidate may have given the
-        // nearest seen so far: in a city's cells, most points are farther,
-        // and are passed over instead of kept for `shortlist`.
-        let mut limit = vec![f64::INFINITY; count];
-        let mut ring = 0;
+        // From a non-finite origin, every point is measured, as `nearest` does.
+        let mut ring = if origin.lat.is_finite() && origin.lon.is_finite() {
+            0
+        } else {
+            MAX_RINGS + 1
+        };
         while open != 0 {
             if ring > MAX_RINGS {
                 for class in bits(open) {
-                    nearest[class] = self.index.brute_force(origin, 1, &of_class(class)).first().copied();
+                    let of_class = |i: usize| classes[i] & (1 << class) != 0;
+                    nearest[class] = self.index.brute_force(origin, 1, &of_class).first().copied();
                 }
                 break;
             }
             for (di, dj) in ring_cells(ring) {
-                if let Some((cell_classes, list)) = self.cells.get(&(ci + di, cj + dj))
-                    && cell_classes & open != 0
+                if let Some(cell) = self.index.cells.get(&(ci + di, cj + dj))
+                    && cell.classes & open != 0
                 {
-                    for &(i, v) in list {
+                    for &(i, v) in &cell.entries {
                         let wanted = classes[i] & open;
                         if wanted != 0 {
                             let chord = chord2(o, v);
                             for class in bits(wanted) {
-                                if chord <= limit[class] {
-                                    found[class].push((i, chord));
-                                    limit[class] = limit[class].min(cutoff(chord));
-                                } else if chord >= NEAR_ANTIPODE || chord.is_nan() {
-                                    // Kept by `shortlist` whatever the cutoff.
-                                    found[class].push((i, chord));
-                                }
+                                found[class].offer(i, chord);
                             }
                         }
                     }
@@ -277,8 +243,8 @@ impl ClassedIndex {
             }
             let bound = chord2_lower_bound(ring, max_abs_lat);
             for class in bits(open) {
-                if !found[class].is_empty() && shortlist(&mut found[class], 1) <= bound {
-                    let candidates = std::mem::take(&mut found[class]);
+                if found[class].settled_within(bound) {
+                    let candidates = std::mem::take(&mut found[class].list);
                     nearest[class] = self.index.rank(origin, candidates, 1).first().copied();
                     open &= !(1 << class);
                 }
@@ -286,6 +252,52 @@ impl ClassedIndex {
             ring += 1;
         }
         nearest
+    }
+}
+
+/// Candidates for the `k` nearest points, as (index, squared chord). Those
+/// farther than the `k` nearest offered so far allow are passed over at
+/// once: in a city's cells, most points are, and `shortlist` would drop
+/// them anyway (its cutoff only shrinks as nearer points come).
+struct Candidates {
+    list: Vec<(usize, f64)>,
+    k: usize,
+    /// The `k` smallest chords offered so far, smallest first.
+    smallest: Vec<f64>,
+    limit: f64,
+}
+
+impl Candidates {
+    fn new(k: usize) -> Candidates {
+        Candidates {
+            list: Vec::new(),
+            k,
+            smallest: Vec::new(),
+            limit: f64::INFINITY,
+        }
+    }
+
+    fn offer(&mut self, i: usize, chord: f64) {
+        if chord <= self.limit {
+            self.list.push((i, chord));
+            let at = self.smallest.partition_point(|&c| c <= chord);
+            if at < self.k {
+                self.smallest.insert(at, chord);
+                self.smallest.truncate(self.k);
+                if self.smallest.len() == self.k {
+                    self.limit = cutoff(self.smallest[self.k - 1]);
+                }
+            }
+        } else if chord >= NEAR_ANTIPODE || chord.is_nan() {
+            // Kept by `shortlist` whatever the cutoff.
+            self.list.push((i, chord));
+        }
+    }
+
+    /// Whether the `k` nearest are known once no point left to offer has a
+    /// squared chord below `bound`; shortlists the candidates on the way.
+    fn settled_within(&mut self, bound: f64) -> bool {
+        self.list.len() >= self.k && shortlist(&mut self.list, self.k) <= bound
     }
 }
 
